@@ -1,0 +1,43 @@
+"""The `neuro` command: experiment files in, runs, ledger, TensorBoard and results tables out."""
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+from cli import results, run, status, tasks, tb
+from utils.errors import NeuroError
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
+                  context_settings={"help_option_names": ["-h", "--help"]},
+                  help="Run computational-neuroscience experiments declared in YAML: locally, on Slurm or with qsub.")
+
+
+@app.callback()
+def _options(debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks for errors.")] = False) -> None:
+    """Run computational-neuroscience experiments declared in YAML: locally, on Slurm or with qsub."""
+
+
+app.command()(run.run)
+app.command()(run.plan)
+app.command()(status.status)
+app.command()(results.results)
+app.command()(status.ls)
+app.command()(tb.tb)
+app.command()(tasks.tasks)
+
+
+def main() -> None:
+    """Entry point: bad input is one line on stderr and exit code 2 (a traceback with --debug)."""
+    try:
+        app()
+    except NeuroError as error:
+        if "--debug" in sys.argv:
+            raise
+        print(f"neuro: error: {error}", file=sys.stderr)
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()

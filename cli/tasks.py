@@ -1,0 +1,22 @@
+"""`neuro tasks`: the built-in tasks and their parameters."""
+from __future__ import annotations
+
+import dataclasses
+
+from utils.param_types import describe
+from utils.table import text_table
+from utils.tasks import builtin_tasks
+
+
+def tasks() -> None:
+    """List the built-in tasks with their parameters, types, defaults and meaning."""
+    for task in builtin_tasks():
+        print(f"{task.ref}: {task.description}")
+        if task.metric:
+            print(f"  headline metric: {task.metric[0]} ({task.metric[1]})")
+        rows = [[p.name, describe(p.annotation), "(required)" if p.default is dataclasses.MISSING else repr(p.default),
+                 p.help] for p in task.parameters().values()]
+        print("  " + text_table(["parameter", "type", "default", "meaning"], rows).replace("\n", "\n  "))
+        print()
+    print("Your own task: task: path/to/file.py:function or package.module:function, where\n"
+          "function(params, ctx) -> dict of metrics; annotate params with a dataclass to get checking.")

@@ -1,0 +1,28 @@
+"""`neuro tb`: TensorBoard on an experiment's runs."""
+from __future__ import annotations
+
+import subprocess
+import sys
+from typing import Annotated
+
+import typer
+
+from cli.common import ExperimentArg, SetOption, load
+from utils.errors import NeuroError
+
+
+def tb(experiment: ExperimentArg, set_: SetOption = None,
+       port: Annotated[int, typer.Option(help="Port to serve on.")] = 6006,
+       host: Annotated[str, typer.Option(help="Address to bind (0.0.0.0 to reach it from elsewhere).")] = "localhost",
+       ) -> None:
+    """Start TensorBoard on the experiment's folder (scalars, images, HParams); Ctrl-C stops it."""
+    sweep = load(experiment, set_)
+    if not sweep.dir.is_dir():
+        raise NeuroError(f"{experiment}: no runs yet in {sweep.dir}; `neuro run {experiment}` first")
+    print(f"TensorBoard for {sweep.spec.id} on http://{host}:{port}/ (Ctrl-C stops it)", flush=True)
+    command = [sys.executable, "-m", "tensorboard.main", "--logdir", str(sweep.dir), "--port", str(port),
+               "--host", host]
+    try:
+        raise typer.Exit(subprocess.call(command))
+    except KeyboardInterrupt:
+        raise typer.Exit(0)

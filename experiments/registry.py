@@ -1,0 +1,25 @@
+"""The built-in tasks. Parameter classes live in light modules so that listing and validating
+tasks never imports torch; the training function is imported only when a run starts."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class BuiltinTask:
+    params: str        # "module:Class", a dataclass of the task's parameters
+    train: str         # "module:function", train(params, ctx) -> dict[str, float]
+    description: str
+    metric: str        # the headline metric
+    mode: str          # "max" or "min"
+
+
+BUILTIN_TASKS: dict[str, BuiltinTask] = {
+    "sound_localisation": BuiltinTask(
+        params="experiments.sound_localisation.params:SoundLocalisationParams",
+        train="experiments.sound_localisation.task:train",
+        description="Spiking network (LIF, surrogate gradients, Dale's law) decoding interaural phase difference",
+        metric="test_accuracy",
+        mode="max",
+    ),
+}

@@ -1,0 +1,38 @@
+"""The task's parameters (no heavy imports: `neuro tasks` and validation read this)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+def _p(default, help: str):
+    return field(default=default, metadata={"help": help})
+
+
+@dataclass
+class SoundLocalisationParams:
+    # Dale's law
+    dale: bool = _p(True, "sign-constrain weights per presynaptic neuron (False: unconstrained)")
+    ie_ratio: float = _p(0.5, "fraction of presynaptic rows that are inhibitory")
+    w1_positive: bool = _p(False, "force input->hidden weights all excitatory")
+    w2_positive: bool = _p(False, "force hidden->output weights all excitatory")
+    # stimulus
+    anf_per_ear: int = _p(100, "auditory nerve fibres per ear (input size is twice this)")
+    duration_steps: int = _p(100, "time steps per stimulus")
+    dt_ms: float = _p(1.0, "time step")
+    freq_hz: float = _p(20.0, "tone frequency")
+    rate_max_hz: float = _p(600.0, "peak firing rate of a fibre")
+    envelope_power: float = _p(2.0, "sharpness of phase locking")
+    num_classes: int = _p(12, "IPD classes over [-90, 90) degrees")
+    # network
+    num_hidden: int = _p(30, "hidden LIF neurons")
+    tau_ms: float = _p(5.0, "membrane time constant")
+    surrogate_beta: float = _p(5.0, "slope of the sigmoid surrogate gradient")
+    # training
+    batch_size: int = _p(64, "stimuli per batch")
+    train_batches: int = _p(64, "training batches per epoch (a fixed set)")
+    val_batches: int = _p(64, "validation batches (early stopping)")
+    test_batches: int = _p(32, "test batches")
+    epochs: int = _p(30, "maximum epochs")
+    lr: float = _p(0.01, "Adam learning rate")
+    patience: int = _p(10, "stop when the best of the last `patience` validation losses is the oldest")
+    min_epochs: int = _p(10, "never stop before this many epochs")

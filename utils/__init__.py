@@ -1,0 +1,1 @@
+"""The engine behind `neuro`: experiment files, runs, ledger, execution, backends, results."""

@@ -1,0 +1,154 @@
+"""The local backend: a pool of worker processes on this machine, each run isolated from the others.
+
+A worker executes many runs (importing torch once). If a worker dies with its run (segfault, out of
+memory kill), that run is recorded failed and a fresh worker takes its place. Ctrl-C interrupts the
+runs in progress, records them interrupted, and stops every worker.
+"""
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+from collections import deque
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection, wait
+from pathlib import Path
+
+from utils.backends.worker import worker_main
+from utils.errors import NeuroError
+from utils.execute import Outcome, record_abandoned
+from utils.progress import Progress
+from utils.runs import RunSpec
+from utils.sweep import Sweep
+
+STOP_GRACE_S = 15.0
+
+
+@dataclass
+class _Worker:
+    process: multiprocessing.Process
+    conn: Connection
+    run: RunSpec | None = None
+    ready: bool = False
+
+
+@dataclass
+class LocalPool:
+    sweep: Sweep
+    sweep_file: Path
+    workers: int
+    progress: Progress
+    outcomes: dict[str, Outcome] = field(default_factory=dict)
+
+    def run(self, jobs: list[tuple[RunSpec, bool]]) -> dict[str, Outcome]:
+        """Execute `jobs` ((run, fresh) pairs); returns each run key's outcome."""
+        pending = deque(jobs)
+        pool = [self._start() for _ in range(min(self.workers, len(jobs)))]
+        try:
+            while pending or any(w.run for w in pool):
+                for worker in pool:
+                    if worker.ready and worker.run is None and pending:
+                        worker.run, fresh = pending.popleft()
+                        worker.conn.send(("run", worker.run.key, fresh))
+                self._wait(pool, pending)
+        except KeyboardInterrupt:
+            self._interrupt(pool)
+            raise
+        finally:
+            self._stop(pool)
+        return self.outcomes
+
+    def _wait(self, pool: list[_Worker], pending: deque) -> None:
+        """Handle what the workers say; replace a dead worker while runs are pending."""
+        ready = wait([w.conn for w in pool] + [w.process.sentinel for w in pool])
+        for worker in list(pool):
+            if worker.conn not in ready and worker.process.sentinel not in ready:
+                continue
+            while _poll(worker.conn):
+                self._receive(worker, worker.conn.recv())
+            if worker.process.sentinel in ready:
+                worker.process.join()
+                self._worker_died(worker)
+                pool.remove(worker)
+                worker.conn.close()
+                if pending:
+                    pool.append(self._start())
+
+    def _receive(self, worker: _Worker, message: tuple) -> None:
+        if message[0] == "ready":
+            worker.ready = True
+        elif message[0] == "finished":
+            _, key, outcome = message
+            self._finish(worker.run, outcome)
+            worker.run = None
+        elif message[0] == "broken":
+            raise NeuroError(f"a worker could not start: {message[1]}")
+
+    def _worker_died(self, worker: _Worker) -> None:
+        if worker.run is None and not worker.ready:
+            raise NeuroError(f"a worker process could not start ({_describe_exit(worker.process.exitcode)})")
+        if worker.run is None:
+            return
+        code = worker.process.exitcode
+        reason = f"worker process died ({_describe_exit(code)})"
+        self._finish(worker.run, record_abandoned(self.sweep, worker.run, "failed", reason))
+        worker.run = None
+
+    def _finish(self, run: RunSpec, outcome: Outcome) -> None:
+        self.outcomes[run.key] = outcome
+        detail = f"{outcome.duration_s:.1f}s" if outcome.duration_s else ""
+        if outcome.state == "failed" and outcome.error:
+            detail += "  " + outcome.error.strip().splitlines()[-1][:120]
+        self.progress.update(run.name, outcome.state, detail)
+
+    def _start(self) -> _Worker:
+        context = multiprocessing.get_context("spawn")
+        parent_conn, child_conn = context.Pipe()
+        process = context.Process(target=worker_main, daemon=True,
+                                  args=(child_conn, str(self.sweep_file), self.sweep.spec.resources.cpus,
+                                        os.getpid()))
+        process.start()
+        child_conn.close()
+        return _Worker(process, parent_conn)
+
+    def _interrupt(self, pool: list[_Worker]) -> None:
+        """Ctrl-C: let each running run record itself interrupted, then record what is left."""
+        for worker in pool:
+            if worker.process.is_alive():
+                os.kill(worker.process.pid, signal.SIGINT)
+        for worker in pool:
+            worker.process.join(STOP_GRACE_S)
+            while worker.run and _poll(worker.conn):
+                self._receive(worker, worker.conn.recv())
+            if worker.run:
+                self._finish(worker.run, record_abandoned(self.sweep, worker.run, "interrupted", "interrupted"))
+                worker.run = None
+
+    def _stop(self, pool: list[_Worker]) -> None:
+        pool = [w for w in pool if not w.conn.closed]
+        for worker in pool:
+            try:
+                worker.conn.send(None)
+            except (BrokenPipeError, OSError):
+                pass
+        for worker in pool:
+            worker.process.join(STOP_GRACE_S)
+            if worker.process.is_alive():
+                worker.process.kill()
+                worker.process.join()
+            worker.conn.close()
+
+
+def _poll(conn: Connection) -> bool:
+    try:
+        return conn.poll()
+    except (EOFError, OSError):
+        return False
+
+
+def _describe_exit(code: int | None) -> str:
+    if code is not None and code < 0:
+        name = signal.Signals(-code).name
+        hint = " - out of memory?" if name == "SIGKILL" else ""
+        return f"killed by {name}{hint}"
+    return f"exit code {code}"

@@ -1,0 +1,46 @@
+"""A local worker process: loads the sweep once (and torch with it), then executes runs it is sent."""
+from __future__ import annotations
+
+import ctypes
+import faulthandler
+import os
+import signal
+import sys
+from multiprocessing.connection import Connection
+from pathlib import Path
+
+PR_SET_PDEATHSIG = 1
+
+
+def worker_main(conn: Connection, sweep_file: str, cpus: int, parent_pid: int) -> None:
+    """Serve ("run", key, fresh) messages until told to stop or the parent goes away."""
+    _die_with_parent(parent_pid)
+    for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+        os.environ[var] = str(cpus)
+    faulthandler.enable()  # a segfault leaves a traceback in the run's stderr.log
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    from utils.execute import execute_run
+    from utils.sweep import load_sweep
+
+    try:
+        sweep = load_sweep(Path(sweep_file))
+        runs = {run.key: run for run in sweep.runs}
+        conn.send(("ready",))
+        while (message := conn.recv()) is not None:
+            _, key, fresh = message
+            conn.send(("finished", key, execute_run(sweep, runs[key], fresh=fresh)))
+    except (KeyboardInterrupt, EOFError, BrokenPipeError):
+        pass
+    except Exception as err:  # the worker cannot even start: tell the parent instead of dying silently
+        conn.send(("broken", f"{type(err).__name__}: {err}"))
+    sys.exit(0)
+
+
+def _die_with_parent(parent_pid: int) -> None:
+    """If the parent dies (even by kill -9), the kernel kills this worker too (Linux)."""
+    try:
+        ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() != parent_pid:
+        os._exit(1)

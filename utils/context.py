@@ -1,0 +1,107 @@
+"""What a task function gets as `ctx`: seed, device, TensorBoard, checkpoints, directories, logging."""
+from __future__ import annotations
+
+import logging
+import math
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from utils.atomic import write_atomic
+
+CHECKPOINT = "last.pt"
+
+
+class RunContext:
+    """The run's side of the runner: everything a task needs besides its parameters."""
+
+    def __init__(self, run_dir: Path, data_dir: Path, seed: int, device: str, hparams: dict[str, Any],
+                 on_metrics: Callable[[int, dict[str, float]], None] | None = None):
+        self.run_dir, self.data_dir, self.seed, self.device = run_dir, data_dir, seed, device
+        self.checkpoint_dir = run_dir / "checkpoints"
+        self.hparams = hparams
+        self.resumed_from: int | None = None      # the checkpoint's `epoch`, when resumed
+        self.log = _run_logger()
+        self._on_metrics = on_metrics
+        self._writer = None
+
+    @property
+    def writer(self):
+        """A TensorBoard SummaryWriter on <run>/tb (steps after a resumed checkpoint are purged)."""
+        if self._writer is None:
+            from torch.utils.tensorboard import SummaryWriter
+            purge = self.resumed_from + 1 if self.resumed_from is not None else None
+            self._writer = SummaryWriter(str(self.run_dir / "tb"), purge_step=purge)
+        return self._writer
+
+    def log_metrics(self, step: int, metrics: dict[str, float]) -> None:
+        """Scalars of one step (an epoch) to TensorBoard and to the run's status."""
+        for name, value in metrics.items():
+            self.writer.add_scalar(name, value, step)
+        if self._on_metrics:
+            self._on_metrics(step, {k: float(v) for k, v in metrics.items()})
+
+    def checkpoint(self, state: dict[str, Any]) -> None:
+        """Save `state` atomically; a later attempt of this run gets it from restore()."""
+        import torch
+        write_atomic(self.checkpoint_dir / CHECKPOINT, lambda handle: torch.save(state, handle))
+
+    def restore(self) -> dict[str, Any] | None:
+        """The last checkpoint of this run, or None for a fresh start."""
+        path = self.checkpoint_dir / CHECKPOINT
+        if not path.exists():
+            return None
+        import torch
+        state = torch.load(path, map_location=self.device, weights_only=False)
+        self.resumed_from = state.get("epoch") if isinstance(state, dict) else None
+        self.log.info("resumed from checkpoint %s (epoch %s)", path.name, self.resumed_from)
+        return state
+
+    def finish(self, metrics: dict[str, float] | None) -> None:
+        """Close TensorBoard; on success write hparams + final metrics for the HParams dashboard."""
+        if metrics is not None:
+            from torch.utils.tensorboard.summary import hparams
+            final = {f"final/{name}": value for name, value in metrics.items()}
+            for summary in hparams(self.hparams, final):
+                self.writer.file_writer.add_summary(summary)
+            for tag, value in final.items():
+                self.writer.add_scalar(tag, value, 0)
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
+
+
+def tensorboard_hparams(params: dict[str, Any], seed: int) -> dict[str, Any]:
+    """Parameters as TensorBoard accepts them (numbers, text, booleans)."""
+    out: dict[str, Any] = {"seed": seed}
+    for name, value in params.items():
+        out[name] = value if isinstance(value, (int, float, str, bool)) else str(value)
+    return out
+
+
+def clean_metrics(metrics: Any) -> dict[str, float]:
+    """The task's return value as {name: finite float}, or ValueError saying what is wrong."""
+    if not isinstance(metrics, dict):
+        raise ValueError(f"the task returned {type(metrics).__name__}, expected a dict of metrics")
+    out = {}
+    for name, value in metrics.items():
+        try:
+            out[str(name)] = float(value)
+        except (TypeError, ValueError):
+            raise ValueError(f"metric {name!r} is {value!r}, expected a number") from None
+        if not math.isfinite(out[str(name)]):
+            raise ValueError(f"metric {name!r} is {out[str(name)]} (diverged?)")
+    return out
+
+
+def _run_logger() -> logging.Logger:
+    """One logger for all runs of a process; it writes to stdout, which the runner sends to stdout.log."""
+    logger = logging.getLogger("neuro.run")
+    if not logger.handlers:
+        logger.propagate = False
+        handler = logging.StreamHandler(sys.stdout)
+        handler.setFormatter(logging.Formatter("[neuro %(asctime)s] %(message)s", "%Y-%m-%d %H:%M:%S"))
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
+    return logger

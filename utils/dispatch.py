@@ -1,0 +1,20 @@
+"""Carry out a plan on the local backend and sum up what happened."""
+from __future__ import annotations
+
+from collections import Counter
+
+from utils.backends.local import LocalPool
+from utils.plan import Plan
+from utils.progress import Progress
+from utils.sweep import Sweep
+
+
+def run_local(sweep: Sweep, plan: Plan, workers: int) -> Counter:
+    """Execute the plan's runs with `workers` processes; returns the count of each end state."""
+    sweep_file = sweep.freeze()
+    progress = Progress(len(plan.to_run))
+    try:
+        outcomes = LocalPool(sweep, sweep_file, workers, progress).run(plan.to_run)
+    finally:
+        progress.close()
+    return Counter(outcome.state for outcome in outcomes.values())

@@ -1,0 +1,179 @@
+"""Execute one run of a sweep: the call every backend ends in.
+
+Claims the run (a lock file, so two processes never run it at once), resumes from its checkpoint
+when it has one, sends stdout/stderr to the run's logs, records every state change in status.json
+and the ledger, and turns any failure of the task into a failed run rather than a crash.
+"""
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import random
+import shutil
+import sys
+import time
+import traceback
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from utils.atomic import read_json, write_json
+from utils.context import RunContext, clean_metrics, tensorboard_hparams
+from utils.runs import RunSpec
+from utils.sweep import Sweep
+
+STATES = ("planned", "queued", "running", "done", "failed", "interrupted", "cancelled")
+ERROR_LINES = 12
+
+
+@dataclass
+class Outcome:
+    state: str                      # done | failed | interrupted | busy (another process has it) | skipped
+    metrics: dict[str, float] = field(default_factory=dict)
+    error: str | None = None
+    duration_s: float = 0.0
+
+
+def execute_run(sweep: Sweep, run: RunSpec, fresh: bool = False, job_id: str | None = None) -> Outcome:
+    """Run `run` to an end state; `fresh` discards its previous attempt (checkpoints, logs, TensorBoard)."""
+    run_dir = sweep.run_dir(run)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    with _claim(run_dir) as claimed:
+        if not claimed:
+            return Outcome("busy")
+        previous = read_json(run_dir / "status.json") or {}
+        if previous.get("state") in ("done", "failed") and not fresh:
+            return Outcome("skipped")
+        if previous.get("state") == "running":
+            _record(sweep, run, run_dir, "interrupted", job_id, error="lost: the process running it ended")
+        if fresh:
+            _clear(run_dir)
+        return _attempt(sweep, run, run_dir, job_id)
+
+
+def _attempt(sweep: Sweep, run: RunSpec, run_dir: Path, job_id: str | None) -> Outcome:
+    (run_dir / "config.yaml").write_text(yaml.safe_dump(_config(sweep, run), sort_keys=False))
+    started = time.time()
+    _record(sweep, run, run_dir, "running", job_id, started=started)
+    outcome = Outcome("failed")
+    with _output_to(run_dir):
+        try:
+            ctx = _context(sweep, run, run_dir, job_id, started)
+            function = sweep.spec.task.load_function()
+            metrics = clean_metrics(function(sweep.spec.task.make_params(run.params), ctx))
+            ctx.finish(metrics)
+            outcome = Outcome("done", metrics)
+        except KeyboardInterrupt:
+            outcome = Outcome("interrupted", error="interrupted (Ctrl-C or termination signal)")
+        except BaseException as err:  # the task's failure is the run's, never the sweep's
+            lines = traceback.format_exception(err)
+            print("".join(lines), file=sys.stderr)
+            outcome = Outcome("failed", error=_tail("".join(lines)))
+    outcome.duration_s = round(time.time() - started, 3)
+    if outcome.state == "done":
+        write_json(run_dir / "result.json", {"key": run.key, "name": run.name, "seed": run.seed,
+                                             "params": run.params, "metrics": outcome.metrics,
+                                             "duration_s": outcome.duration_s})
+    _record(sweep, run, run_dir, outcome.state, job_id, started=started, duration_s=outcome.duration_s,
+            metrics=outcome.metrics or None, error=outcome.error)
+    return outcome
+
+
+def _context(sweep: Sweep, run: RunSpec, run_dir: Path, job_id: str | None, started: float) -> RunContext:
+    import numpy as np
+    import torch
+
+    random.seed(run.seed)
+    np.random.seed(run.seed % 2**32)
+    torch.manual_seed(run.seed)
+    torch.set_num_threads(sweep.spec.resources.cpus)
+    device = "cuda" if sweep.spec.resources.gpus > 0 and torch.cuda.is_available() else "cpu"
+
+    def on_metrics(step: int, metrics: dict[str, float]) -> None:
+        _write_status(run_dir, run, "running", job_id, started=started, step=step, last_metrics=metrics)
+
+    return RunContext(run_dir, sweep.workspace.data, run.seed, device,
+                      tensorboard_hparams(run.params, run.seed), on_metrics)
+
+
+def _record(sweep: Sweep, run: RunSpec, run_dir: Path, state: str, job_id: str | None, **fields: Any) -> None:
+    """One state change: status.json (atomic) and a ledger event."""
+    fields = {k: v for k, v in fields.items() if v is not None}
+    _write_status(run_dir, run, state, job_id, **fields)
+    sweep.ledger.append({"experiment": sweep.spec.id, "key": run.key, "run": run.name, "state": state,
+                         "job_id": job_id, "pid": os.getpid(), "git": sweep.git or None, **fields})
+
+
+def _write_status(run_dir: Path, run: RunSpec, state: str, job_id: str | None, **fields: Any) -> None:
+    write_json(run_dir / "status.json", {"key": run.key, "name": run.name, "state": state, "job_id": job_id,
+                                         "pid": os.getpid(), "updated": round(time.time(), 3), **fields})
+
+
+def _config(sweep: Sweep, run: RunSpec) -> dict[str, Any]:
+    return {"experiment": sweep.spec.id, "task": sweep.spec.task.ref, "run": run.name, "key": run.key,
+            "seed": run.seed, "params": run.params}
+
+
+@contextlib.contextmanager
+def _claim(run_dir: Path) -> Iterator[bool]:
+    """Hold an exclusive lock on the run for as long as the block lasts; False if someone else holds it."""
+    fd = os.open(run_dir / ".lock", os.O_RDWR | os.O_CREAT, 0o664)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        yield True
+    finally:
+        os.close(fd)
+
+
+@contextlib.contextmanager
+def _output_to(run_dir: Path) -> Iterator[None]:
+    """Send this process's stdout and stderr (file descriptors 1 and 2 too) to the run's logs."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    saved = os.dup(1), os.dup(2)
+    with open(run_dir / "stdout.log", "ab") as out, open(run_dir / "stderr.log", "ab") as err:
+        os.dup2(out.fileno(), 1)
+        os.dup2(err.fileno(), 2)
+        try:
+            yield
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os.dup2(saved[0], 1)
+            os.dup2(saved[1], 2)
+            os.close(saved[0])
+            os.close(saved[1])
+
+
+def _clear(run_dir: Path) -> None:
+    for name in ("checkpoints", "tb"):
+        shutil.rmtree(run_dir / name, ignore_errors=True)
+    for name in ("result.json", "stdout.log", "stderr.log"):
+        (run_dir / name).unlink(missing_ok=True)
+
+
+def _tail(text: str) -> str:
+    return "\n".join(text.rstrip().splitlines()[-ERROR_LINES:])
+
+
+def record_abandoned(sweep: Sweep, run: RunSpec, state: str, reason: str) -> Outcome:
+    """End a run whose process vanished (crash, kill, Ctrl-C): `reason` plus the tail of its stderr.log."""
+    run_dir = sweep.run_dir(run)
+    try:
+        stderr = (run_dir / "stderr.log").read_text(errors="replace")
+    except FileNotFoundError:
+        stderr = ""
+    error = _tail(f"{reason}\n{stderr}")
+    previous = read_json(run_dir / "status.json") or {}
+    started = previous.get("started")
+    duration = round(time.time() - started, 3) if started else None
+    _record(sweep, run, run_dir, state, previous.get("job_id"), started=started, duration_s=duration, error=error)
+    return Outcome(state, error=error, duration_s=duration or 0.0)

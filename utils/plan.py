@@ -1,0 +1,42 @@
+"""Decide which runs of a sweep to execute, from what the ledger says about each."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from utils.runs import RunSpec
+from utils.sweep import Sweep
+
+Rerun = Literal["failed", "all"] | None
+
+
+@dataclass
+class Plan:
+    to_run: list[tuple[RunSpec, bool]] = field(default_factory=list)   # (run, fresh start?)
+    done: list[RunSpec] = field(default_factory=list)
+    failed: list[RunSpec] = field(default_factory=list)                # failed and left alone
+    resumed: list[RunSpec] = field(default_factory=list)               # started before, not finished
+
+    def summary(self) -> str:
+        parts = [f"{len(self.done)} done"]
+        if self.failed:
+            parts.append(f"{len(self.failed)} failed (--rerun failed retries them)")
+        parts.append(f"{len(self.to_run)} to run" + (f" ({len(self.resumed)} resuming)" if self.resumed else ""))
+        return ", ".join(parts)
+
+
+def plan_runs(sweep: Sweep, rerun: Rerun = None) -> Plan:
+    latest = sweep.ledger.latest(sweep.spec.id)
+    plan = Plan()
+    for run in sweep.runs:
+        state = latest.get(run.key, {}).get("state")
+        if state == "done" and rerun != "all":
+            plan.done.append(run)
+        elif state == "failed" and rerun is None:
+            plan.failed.append(run)
+        else:
+            fresh = state in ("done", "failed") or (rerun == "all" and state is not None)
+            plan.to_run.append((run, fresh))
+            if state is not None and not fresh:
+                plan.resumed.append(run)
+    return plan

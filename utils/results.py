@@ -1,0 +1,98 @@
+"""Results of a sweep: one row per grid point, each metric as mean ± std (n) over repetitions."""
+from __future__ import annotations
+
+import json
+import math
+import statistics
+from dataclasses import dataclass, field
+from typing import Any
+
+from utils.runs import grid_points
+from utils.sweep import Sweep
+from utils.table import csv_table, markdown_table, text_table
+
+FORMATS = ("table", "markdown", "csv", "json")
+
+
+@dataclass
+class Stat:
+    mean: float
+    std: float          # sample standard deviation (0 for a single value)
+    n: int
+
+    def __str__(self) -> str:
+        return f"{self.mean:.4g} ± {self.std:.2g} ({self.n})"
+
+
+@dataclass
+class PointResult:
+    point: dict[str, Any]
+    metrics: dict[str, Stat] = field(default_factory=dict)
+    done: int = 0
+    failed: int = 0
+    missing: int = 0        # not finished: planned, queued, running, interrupted, cancelled
+
+
+def aggregate(sweep: Sweep) -> list[PointResult]:
+    """Group the sweep's runs by grid point; sorted by the experiment's metric (best first)."""
+    latest = sweep.ledger.latest(sweep.spec.id)
+    rows = {json.dumps(p, sort_keys=True): PointResult(p) for p in grid_points(sweep.spec)}
+    values: dict[str, dict[str, list[float]]] = {k: {} for k in rows}
+    for run in sweep.runs:
+        point = json.dumps(run.varying, sort_keys=True)
+        event = latest.get(run.key, {})
+        state = event.get("state")
+        if state == "done":
+            rows[point].done += 1
+            for name, value in (event.get("metrics") or {}).items():
+                values[point].setdefault(name, []).append(value)
+        elif state == "failed":
+            rows[point].failed += 1
+        else:
+            rows[point].missing += 1
+    for point, row in rows.items():
+        row.metrics = {name: _stat(v) for name, v in values[point].items()}
+    return _sorted(list(rows.values()), sweep.spec.metric.name, sweep.spec.metric.mode)
+
+
+def render(results: list[PointResult], fmt: str, first_metric: str | None = None) -> str:
+    params = list(results[0].point) if results else []
+    metrics = sorted({m for r in results for m in r.metrics}, key=lambda m: (m != first_metric, m))
+    if fmt == "json":
+        return json.dumps([{"params": r.point, "metrics": {m: vars(s) for m, s in r.metrics.items()},
+                            "done": r.done, "failed": r.failed, "missing": r.missing} for r in results], indent=2)
+    if fmt == "csv":
+        headers = [*params, *[f"{m}_{part}" for m in metrics for part in ("mean", "std", "n")],
+                   "done", "failed", "missing"]
+        rows = [[*r.point.values(), *[_csv_stat(r.metrics.get(m), part) for m in metrics
+                                     for part in ("mean", "std", "n")], r.done, r.failed, r.missing]
+                for r in results]
+        return csv_table(headers, rows)
+    headers = [*params, *metrics, "failed", "missing"]
+    rows = [[*[_show(v) for v in r.point.values()], *[str(r.metrics[m]) if m in r.metrics else "-" for m in metrics],
+             str(r.failed), str(r.missing)] for r in results]
+    return markdown_table(headers, rows) if fmt == "markdown" else text_table(headers, rows)
+
+
+def _stat(values: list[float]) -> Stat:
+    std = statistics.stdev(values) if len(values) > 1 else 0.0
+    return Stat(statistics.fmean(values), std, len(values))
+
+
+def _sorted(rows: list[PointResult], metric: str | None, mode: str) -> list[PointResult]:
+    if not metric:
+        return rows
+    sign = -1 if mode == "max" else 1
+
+    def order(row: PointResult) -> tuple:
+        stat = row.metrics.get(metric)
+        return (stat is None, sign * stat.mean if stat and math.isfinite(stat.mean) else 0.0)
+    return sorted(rows, key=order)
+
+
+def _csv_stat(stat: Stat | None, part: str) -> Any:
+    return "" if stat is None else getattr(stat, part)
+
+
+def _show(value: Any) -> str:
+    return json.dumps(value) if not isinstance(value, str) else value

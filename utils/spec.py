@@ -1,0 +1,265 @@
+"""The experiment file: load, apply --set overrides, validate everything before anything runs."""
+from __future__ import annotations
+
+import copy
+import dataclasses
+import json
+import os
+import re
+import typing
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from utils.errors import SpecError, did_you_mean
+from utils.param_types import TypeMismatch, coerce, describe
+from utils.sections import LocalOptions, Metric, QsubOptions, Resources, SlurmOptions
+from utils.tasks import Task, resolve_task
+from utils.yaml_source import Source, load_yaml
+
+BACKENDS = ("local", "slurm", "sge", "pbs", "torque")
+NAME_PATTERN = re.compile(r"^[a-z0-9_-]+$")
+SECTIONS = {"metric": Metric, "resources": Resources, "local": LocalOptions, "slurm": SlurmOptions,
+            "qsub": QsubOptions}
+TOP_KEYS = ("name", "folder", "task", "description", "repetitions", "seeds", "params", "grid", "zip",
+            "metric", "backend", *[k for k in SECTIONS if k != "metric"])
+
+
+@dataclass
+class ExperimentSpec:
+    """A validated experiment file."""
+
+    name: str
+    folder: str
+    task: Task
+    description: str
+    seeds: list[int]
+    params: dict[str, Any]
+    grid: dict[str, list]
+    zip: dict[str, list]
+    metric: Metric
+    backend: str
+    resources: Resources
+    local: LocalOptions
+    slurm: SlurmOptions
+    qsub: QsubOptions
+    raw: dict                    # the file's content after --set, as validated (for freezing)
+    source: Source
+    base_dirs: list[Path]        # where relative task files are looked up
+
+    @property
+    def id(self) -> str:
+        return f"{self.folder}/{self.name}"
+
+    def frozen(self) -> dict:
+        """Everything needed to rebuild this spec elsewhere (a worker, a cluster node)."""
+        return {"raw": self.raw, "source": self.source.name, "base_dirs": [str(d) for d in self.base_dirs]}
+
+
+def load_spec(path: str | Path, overrides: typing.Sequence[str] = ()) -> ExperimentSpec:
+    """Read, override and validate an experiment file."""
+    path = Path(path)
+    raw, source = load_yaml(path)
+    raw = apply_overrides(raw, overrides, source)
+    return parse_spec(raw, source, [Path.cwd(), path.resolve().parent])
+
+
+def spec_from_frozen(frozen: dict) -> ExperimentSpec:
+    return parse_spec(frozen["raw"], Source(frozen["source"]), [Path(d) for d in frozen["base_dirs"]])
+
+
+def apply_overrides(raw: Any, overrides: typing.Sequence[str], source: Source) -> Any:
+    """Apply `--set a.b=value` flags (values are YAML) to a copy of the file's data."""
+    raw = copy.deepcopy(raw) if raw is not None else {}
+    for flag in overrides:
+        key, sep, text = flag.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            raise SpecError("--set", flag, "expected key=value", "write e.g. --set params.lr=0.01")
+        try:
+            value = yaml.safe_load(text)
+        except yaml.YAMLError:
+            raise SpecError("--set", key, f"cannot parse value {text!r}", "quote it or fix its YAML syntax")
+        target = raw if isinstance(raw, dict) else {}
+        *parents, last = key.split(".")
+        for part in parents:
+            if not isinstance(target.get(part, {}), dict):
+                raise SpecError("--set", key, f"'{part}' is not a mapping", "set the whole value instead")
+            target = target.setdefault(part, {})
+        target[last] = value
+        source.overrides[key] = f"--set {flag}"
+    return raw
+
+
+def parse_spec(raw: Any, source: Source, base_dirs: list[Path]) -> ExperimentSpec:
+    """Validate plain data from an experiment file; every problem is a SpecError."""
+    if not isinstance(raw, dict):
+        raise source.error("", "the file is empty or not a mapping" if raw is None else
+                           f"expected a mapping of keys, got {type(raw).__name__}",
+                           "start from configs/quickstart.yaml")
+    for key in raw:
+        if key not in TOP_KEYS:
+            raise source.error(str(key), f"unknown key{did_you_mean(str(key), TOP_KEYS)}",
+                               f"valid keys: {', '.join(TOP_KEYS)}")
+    _json_only(raw, source)
+    if "task" not in raw:
+        raise source.error("task", "missing", "add task: with a built-in task (see `neuro tasks`) or file.py:function")
+    task = resolve_task(raw["task"], source, base_dirs)
+    name = _identifier(raw.get("name"), "name", source, required=True)
+    folder = raw.get("folder", task.family)
+    if not isinstance(folder, str) or not all(NAME_PATTERN.match(p) for p in folder.split("/")):
+        raise source.error("folder", f"invalid folder {folder!r}",
+                           "use lowercase letters, digits, '_' and '-', with '/' between levels")
+    description = raw.get("description", "")
+    if not isinstance(description, str):
+        raise source.error("description", "expected text", "quote the description")
+    seeds = _seeds(raw, source)
+    params = _params(raw.get("params", {}), task, source)
+    grid = _varying(raw.get("grid", {}), "grid", task, source)
+    zipped = _varying(raw.get("zip", {}), "zip", task, source)
+    _check_overlaps(params, grid, zipped, source)
+    for param, info in task.parameters().items():
+        if info.default is dataclasses.MISSING and not (param in params or param in grid or param in zipped):
+            raise source.error(f"params.{param}", "required parameter not set", "add it to params or grid")
+    lengths = {len(v) for v in zipped.values()}
+    if len(lengths) > 1:
+        sizes = ", ".join(f"{k}: {len(v)}" for k, v in zipped.items())
+        raise source.error("zip", f"lists of unequal length ({sizes})", "give every zip list the same length")
+    sections = {key: _section(raw.get(key, {}), key, cls, source) for key, cls in SECTIONS.items()}
+    metric = sections["metric"]
+    if metric.name is None and task.metric:
+        metric = Metric(*task.metric)
+    backend = raw.get("backend", "local")
+    if backend not in BACKENDS:
+        raise source.error("backend", f"unknown backend {backend!r}{did_you_mean(str(backend), BACKENDS)}",
+                           f"use one of: {', '.join(BACKENDS)}")
+    return ExperimentSpec(name=name, folder=folder, task=task, description=description, seeds=seeds,
+                          params=params, grid=grid, zip=zipped, metric=metric, backend=backend,
+                          resources=sections["resources"], local=sections["local"], slurm=sections["slurm"],
+                          qsub=sections["qsub"], raw=raw, source=source, base_dirs=base_dirs)
+
+
+def _identifier(value: Any, key: str, source: Source, required: bool) -> str:
+    if value is None and required:
+        raise source.error(key, "missing", f"add {key}: using lowercase letters, digits, '_' and '-'")
+    if not isinstance(value, str) or not NAME_PATTERN.match(value):
+        raise source.error(key, f"invalid {key} {value!r} (no '/', '..', spaces or capitals)",
+                           "use lowercase letters, digits, '_' and '-' only")
+    return value
+
+
+def _seeds(raw: dict, source: Source) -> list[int]:
+    if "seeds" in raw and "repetitions" in raw:
+        raise source.error("seeds", "both seeds and repetitions given", "keep one of them")
+    if "seeds" in raw:
+        seeds = raw["seeds"]
+        if not isinstance(seeds, list) or not seeds or not all(_is_int(s) and s >= 0 for s in seeds):
+            raise source.error("seeds", f"expected a non-empty list of integers >= 0, got {seeds!r}",
+                               "write e.g. seeds: [0, 1, 2]")
+        if len(set(seeds)) != len(seeds):
+            raise source.error("seeds", "duplicate seeds", "list each seed once")
+        return list(seeds)
+    repetitions = raw.get("repetitions", 1)
+    if not _is_int(repetitions) or repetitions < 1:
+        raise source.error("repetitions", f"expected an integer >= 1, got {repetitions!r}",
+                           "write e.g. repetitions: 3 (seeds 0..2)")
+    return list(range(repetitions))
+
+
+def _params(raw: Any, task: Task, source: Source) -> dict[str, Any]:
+    if not isinstance(raw, dict):
+        raise source.error("params", f"expected a mapping, got {type(raw).__name__}", "write params: {name: value}")
+    schema = task.parameters()
+    return {name: _checked(value, f"params.{name}", name, task, schema, source) for name, value in raw.items()}
+
+
+def _varying(raw: Any, section: str, task: Task, source: Source) -> dict[str, list]:
+    if not isinstance(raw, dict):
+        raise source.error(section, f"expected a mapping of parameter lists, got {type(raw).__name__}",
+                           f"write {section}: {{name: [value, ...]}}")
+    schema = task.parameters()
+    out = {}
+    for name, values in raw.items():
+        key = f"{section}.{name}"
+        if not isinstance(values, list):
+            raise source.error(key, f"expected a list of values, got {values!r}", f"write {name}: [{values!r}]"
+                               " or move it to params")
+        if not values:
+            raise source.error(key, "empty list", "give at least one value, or remove the key")
+        out[name] = [_checked(v, f"{key}[{i}]", name, task, schema, source) for i, v in enumerate(values)]
+        if len({json.dumps(v, sort_keys=True) for v in out[name]}) != len(values):
+            raise source.error(key, "duplicate values", "list each value once")
+    return out
+
+
+def _checked(value: Any, key: str, name: str, task: Task, schema: dict, source: Source) -> Any:
+    if task.params_class is None:
+        return value
+    if name not in schema:
+        raise source.error(key, f"'{name}' is not a parameter of task {task.ref}{did_you_mean(name, schema)}",
+                           "see `neuro tasks` for its parameters")
+    try:
+        return coerce(value, schema[name].annotation)
+    except TypeMismatch as err:
+        raise source.error(key, str(err), f"give a {describe(schema[name].annotation)}")
+
+
+def _check_overlaps(params: dict, grid: dict, zipped: dict, source: Source) -> None:
+    for name in grid:
+        if name in params:
+            raise source.error(f"grid.{name}", "also set in params", "remove it from params or from grid")
+        if name in zipped:
+            raise source.error(f"zip.{name}", "also in grid", "remove it from zip or from grid")
+    for name in zipped:
+        if name in params:
+            raise source.error(f"zip.{name}", "also set in params", "remove it from params or from zip")
+
+
+def _section(raw: Any, key: str, cls: type, source: Source) -> Any:
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise source.error(key, f"expected a mapping, got {raw!r}", f"write {key}: {{...}}")
+    hints = typing.get_type_hints(cls)
+    names = [f.name for f in dataclasses.fields(cls)]
+    values = {}
+    for name, value in raw.items():
+        if name not in names:
+            raise source.error(f"{key}.{name}", f"unknown key{did_you_mean(str(name), names)}",
+                               f"valid keys: {', '.join(names)}")
+        try:
+            values[name] = coerce(value, hints[name])
+        except TypeMismatch as err:
+            raise source.error(f"{key}.{name}", str(err), f"give a {describe(hints[name])}")
+        lowest = 0 if name == "gpus" else 1
+        if _is_number(values[name]) and values[name] < lowest:
+            raise source.error(f"{key}.{name}", f"must be >= {lowest}, got {value!r}", f"give a number >= {lowest}")
+    return cls(**values)
+
+
+def _json_only(raw: Any, source: Source, key: str = "") -> None:
+    """Reject YAML values that have no JSON form (dates, binary), so runs hash and freeze cleanly."""
+    if isinstance(raw, dict):
+        for k, v in raw.items():
+            if not isinstance(k, str):
+                raise source.error(f"{key}{k}", f"key {k!r} is not text", "quote the key")
+            _json_only(v, source, f"{key}{k}.")
+    elif isinstance(raw, list):
+        for v in raw:
+            _json_only(v, source, key)
+    elif not isinstance(raw, (str, int, float, bool, type(None))):
+        raise source.error(key.rstrip("."), f"unsupported value {raw!r} ({type(raw).__name__})", "quote it as text")
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def default_workers(spec: ExperimentSpec) -> int:
+    return spec.local.workers or max(1, (os.cpu_count() or 1) // spec.resources.cpus)

@@ -1,0 +1,71 @@
+"""A sweep: a validated experiment, its runs and where they live; frozen to a file for workers and jobs."""
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from utils.atomic import read_json, write_json
+from utils.ledger import Ledger
+from utils.runs import RunSpec, expand, experiment_dir
+from utils.spec import ExperimentSpec, spec_from_frozen
+from utils.workspace import Workspace
+
+
+@dataclass
+class Sweep:
+    spec: ExperimentSpec
+    runs: list[RunSpec]
+    workspace: Workspace
+    git: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def build(cls, spec: ExperimentSpec, workspace: Workspace) -> "Sweep":
+        return cls(spec, expand(spec), workspace)
+
+    @property
+    def dir(self) -> Path:
+        return experiment_dir(self.workspace.training_data, self.spec)
+
+    @property
+    def ledger(self) -> Ledger:
+        return Ledger(self.workspace.ledger_path)
+
+    def run_dir(self, run: RunSpec) -> Path:
+        return self.dir / run.name
+
+    def freeze(self) -> Path:
+        """Write the sweep to <experiment>/.sweeps/<hash>.json (same content, same file) and return it."""
+        self.git = self.git or git_state(self.spec.base_dirs[-1])
+        data = {"spec": self.spec.frozen(), "workspace": str(self.workspace.root), "git": self.git}
+        digest = hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:12]
+        path = self.dir / ".sweeps" / f"{digest}.json"
+        if not path.exists():
+            write_json(path, data)
+        return path
+
+
+def load_sweep(path: Path) -> Sweep:
+    """Rebuild a frozen sweep, exactly as it was when frozen."""
+    data = read_json(path)
+    if data is None:
+        raise FileNotFoundError(f"sweep file {path} is missing or unreadable")
+    spec = spec_from_frozen(data["spec"])
+    return Sweep(spec, expand(spec), Workspace(Path(data["workspace"])), data.get("git", {}))
+
+
+def git_state(directory: Path) -> dict[str, Any]:
+    """The commit of the code and whether the tree had uncommitted changes ({} outside git)."""
+    try:
+        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=directory, capture_output=True, text=True,
+                                timeout=10)
+        if commit.returncode != 0:
+            return {}
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=directory,
+                               capture_output=True, text=True, timeout=10)
+        return {"commit": commit.stdout.strip(), "dirty": bool(dirty.stdout.strip())}
+    except (OSError, subprocess.TimeoutExpired):
+        return {}
