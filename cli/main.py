@@ -28,12 +28,13 @@ app.command()(tb.tb)
 app.command()(tasks.tasks)
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     """Entry point: bad input is one line on stderr and exit code 2 (a traceback with --debug)."""
+    args = sys.argv[1:] if argv is None else argv
     try:
-        app()
+        app(args=args, prog_name="neuro")
     except NeuroError as error:
-        if "--debug" in sys.argv:
+        if "--debug" in args:
             raise
         print(f"neuro: error: {error}", file=sys.stderr)
         sys.exit(2)

@@ -32,7 +32,7 @@ ERROR_LINES = 12
 
 @dataclass
 class Outcome:
-    state: str                      # done | failed | interrupted | busy (another process has it) | skipped
+    state: str  # done | failed | interrupted | "running elsewhere" | "ended elsewhere" (another process)
     metrics: dict[str, float] = field(default_factory=dict)
     error: str | None = None
     duration_s: float = 0.0
@@ -44,10 +44,10 @@ def execute_run(sweep: Sweep, run: RunSpec, fresh: bool = False, job_id: str | N
     run_dir.mkdir(parents=True, exist_ok=True)
     with _claim(run_dir) as claimed:
         if not claimed:
-            return Outcome("busy")
+            return Outcome("running elsewhere")
         previous = read_json(run_dir / "status.json") or {}
         if previous.get("state") in ("done", "failed") and not fresh:
-            return Outcome("skipped")
+            return Outcome("ended elsewhere")
         if previous.get("state") == "running":
             _record(sweep, run, run_dir, "interrupted", job_id, error="lost: the process running it ended")
         if fresh:
@@ -63,6 +63,8 @@ def _attempt(sweep: Sweep, run: RunSpec, run_dir: Path, job_id: str | None) -> O
     with _output_to(run_dir):
         try:
             ctx = _context(sweep, run, run_dir, job_id, started)
+            ctx.log.info("run %s of %s (key %s, seed %d, pid %d)", run.name, sweep.spec.id, run.key, run.seed,
+                         os.getpid())
             function = sweep.spec.task.load_function()
             metrics = clean_metrics(function(sweep.spec.task.make_params(run.params), ctx))
             ctx.finish(metrics)
@@ -160,8 +162,8 @@ def _clear(run_dir: Path) -> None:
         (run_dir / name).unlink(missing_ok=True)
 
 
-def _tail(text: str) -> str:
-    return "\n".join(text.rstrip().splitlines()[-ERROR_LINES:])
+def _tail(text: str, lines: int = ERROR_LINES) -> str:
+    return "\n".join(text.rstrip().splitlines()[-lines:])
 
 
 def record_abandoned(sweep: Sweep, run: RunSpec, state: str, reason: str) -> Outcome:
@@ -171,7 +173,7 @@ def record_abandoned(sweep: Sweep, run: RunSpec, state: str, reason: str) -> Out
         stderr = (run_dir / "stderr.log").read_text(errors="replace")
     except FileNotFoundError:
         stderr = ""
-    error = _tail(f"{reason}\n{stderr}")
+    error = _tail(stderr, ERROR_LINES - 1) + "\n" + reason if stderr.strip() else reason
     previous = read_json(run_dir / "status.json") or {}
     started = previous.get("started")
     duration = round(time.time() - started, 3) if started else None

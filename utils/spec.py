@@ -72,6 +72,8 @@ def spec_from_frozen(frozen: dict) -> ExperimentSpec:
 
 def apply_overrides(raw: Any, overrides: typing.Sequence[str], source: Source) -> Any:
     """Apply `--set a.b=value` flags (values are YAML) to a copy of the file's data."""
+    if raw is None and not overrides:
+        return None
     raw = copy.deepcopy(raw) if raw is not None else {}
     for flag in overrides:
         key, sep, text = flag.partition("=")

@@ -22,6 +22,8 @@ from utils.runs import RunSpec
 from utils.sweep import Sweep
 
 STOP_GRACE_S = 15.0
+SIGNAL_HINTS = {"SIGKILL": ": out of memory?", "SIGSEGV": ": segmentation fault", "SIGABRT": ": aborted",
+                "SIGBUS": ": bus error"}
 
 
 @dataclass
@@ -64,8 +66,8 @@ class LocalPool:
         for worker in list(pool):
             if worker.conn not in ready and worker.process.sentinel not in ready:
                 continue
-            while _poll(worker.conn):
-                self._receive(worker, worker.conn.recv())
+            while (message := _receive_nowait(worker.conn)) is not None:
+                self._receive(worker, message)
             if worker.process.sentinel in ready:
                 worker.process.join()
                 self._worker_died(worker)
@@ -118,8 +120,8 @@ class LocalPool:
                 os.kill(worker.process.pid, signal.SIGINT)
         for worker in pool:
             worker.process.join(STOP_GRACE_S)
-            while worker.run and _poll(worker.conn):
-                self._receive(worker, worker.conn.recv())
+            while worker.run and (message := _receive_nowait(worker.conn)) is not None:
+                self._receive(worker, message)
             if worker.run:
                 self._finish(worker.run, record_abandoned(self.sweep, worker.run, "interrupted", "interrupted"))
                 worker.run = None
@@ -139,16 +141,16 @@ class LocalPool:
             worker.conn.close()
 
 
-def _poll(conn: Connection) -> bool:
+def _receive_nowait(conn: Connection) -> tuple | None:
+    """The next message if one is waiting; None when there is none or the worker has gone."""
     try:
-        return conn.poll()
+        return conn.recv() if conn.poll() else None
     except (EOFError, OSError):
-        return False
+        return None
 
 
 def _describe_exit(code: int | None) -> str:
     if code is not None and code < 0:
         name = signal.Signals(-code).name
-        hint = " - out of memory?" if name == "SIGKILL" else ""
-        return f"killed by {name}{hint}"
+        return f"killed by {name}{SIGNAL_HINTS.get(name, '')}"
     return f"exit code {code}"
