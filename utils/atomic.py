@@ -25,7 +25,7 @@ def write_atomic(path: Path, write: Callable[[BinaryIO], None]) -> None:
 
 
 def write_json(path: Path, data: Any) -> None:
-    text = json.dumps(data, indent=2, sort_keys=True, default=str).encode() + b"\n"
+    text = json.dumps(data, indent=2, default=str).encode() + b"\n"
     write_atomic(path, lambda handle: handle.write(text))
 
 

@@ -129,6 +129,9 @@ def parse_spec(raw: Any, source: Source, base_dirs: list[Path]) -> ExperimentSpe
     if len(lengths) > 1:
         sizes = ", ".join(f"{k}: {len(v)}" for k, v in zipped.items())
         raise source.error("zip", f"lists of unequal length ({sizes})", "give every zip list the same length")
+    rows = [json.dumps(row) for row in zip(*zipped.values())]
+    if len(set(rows)) != len(rows):
+        raise source.error("zip", "two zip rows are identical", "make every row (the i-th values together) differ")
     sections = {key: _section(raw.get(key, {}), key, cls, source) for key, cls in SECTIONS.items()}
     metric = sections["metric"]
     if metric.name is None and task.metric:
@@ -191,7 +194,7 @@ def _varying(raw: Any, section: str, task: Task, source: Source) -> dict[str, li
         if not values:
             raise source.error(key, "empty list", "give at least one value, or remove the key")
         out[name] = [_checked(v, f"{key}[{i}]", name, task, schema, source) for i, v in enumerate(values)]
-        if len({json.dumps(v, sort_keys=True) for v in out[name]}) != len(values):
+        if section == "grid" and len({json.dumps(v, sort_keys=True) for v in out[name]}) != len(values):
             raise source.error(key, "duplicate values", "list each value once")
     return out
 

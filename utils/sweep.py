@@ -41,7 +41,7 @@ class Sweep:
         """Write the sweep to <experiment>/.sweeps/<hash>.json (same content, same file) and return it."""
         self.git = self.git or git_state(self.spec.base_dirs[-1])
         data = {"spec": self.spec.frozen(), "workspace": str(self.workspace.root), "git": self.git}
-        digest = hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:12]
+        digest = hashlib.sha256(json.dumps(data).encode()).hexdigest()[:12]  # key order matters: it names runs
         path = self.dir / ".sweeps" / f"{digest}.json"
         if not path.exists():
             write_json(path, data)

@@ -1,0 +1,92 @@
+"""status, ls, results, tasks and tb on a finished sweep with known answers."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import signal
+import socket
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import neuro, neuro_popen, toy_experiment
+
+ZIP = "zip: {x: [1.0, 2.0, 3.0, 4.0], fail: [none, none, none, exception]}\n"
+WITH_X5 = ["--set", "zip.x=[1.0, 2.0, 3.0, 4.0, 5.0]", "--set", "zip.fail=[none, none, none, exception, none]"]
+
+
+@pytest.fixture(scope="module")
+def finished(tmp_path_factory) -> tuple[Path, Path]:
+    """score = -(x - 2)^2 + seed / 10 over seeds 0..2; x = 4 fails every repetition."""
+    workspace = tmp_path_factory.mktemp("cli")
+    exp = toy_experiment(workspace, grid="", repetitions=3, extra=ZIP)
+    result = neuro("run", str(exp), cwd=workspace)
+    assert result.returncode == 1  # the x = 4 runs failed
+    return workspace, exp
+
+
+def test_results_table_is_sorted_with_mean_std_n_and_counts(finished) -> None:
+    workspace, exp = finished
+    out = neuro("results", str(exp), *WITH_X5, cwd=workspace).stdout.splitlines()
+    assert out[0].split() == ["x", "fail", "score", "epochs_run", "threads", "failed", "missing"]
+    rows = [line.split("  ") for line in out[2:]]
+    cells = [[c.strip() for c in row if c.strip()] for row in rows]
+    assert [c[0] for c in cells] == ["2.0", "1.0", "3.0", "4.0", "5.0"]
+    assert cells[0][2] == "0.1 ± 0.1 (3)"
+    assert cells[1][2] == "-0.9 ± 0.1 (3)"
+    assert cells[3][-2:] == ["3", "0"] and cells[4][-2:] == ["0", "3"]
+
+
+def test_results_csv_json_markdown(finished) -> None:
+    workspace, exp = finished
+    rows = list(csv.DictReader(io.StringIO(neuro("results", str(exp), "-f", "csv", cwd=workspace).stdout)))
+    assert rows[0]["x"] == "2.0" and float(rows[0]["score_mean"]) == pytest.approx(0.1)
+    assert float(rows[0]["score_std"]) == pytest.approx(0.1) and rows[0]["score_n"] == "3"
+    data = json.loads(neuro("results", str(exp), "--format", "json", cwd=workspace).stdout)
+    assert data[-1] == {"params": {"x": 4.0, "fail": "exception"}, "metrics": {}, "done": 0, "failed": 3,
+                        "missing": 0}
+    assert data[1]["metrics"]["score"]["mean"] == pytest.approx(-0.9)
+    markdown = neuro("results", str(exp), "--format", "markdown", cwd=workspace).stdout.splitlines()
+    assert markdown[0].startswith("| x | fail | score |") and markdown[1].startswith("| --- |")
+
+
+def test_status_and_ls_read_the_ledger(finished) -> None:
+    workspace, exp = finished
+    status = neuro("status", str(exp), cwd=workspace).stdout
+    assert "tasks/toy: 12 runs: 9 done, 3 failed" in status
+    line = next(l for l in status.splitlines() if l.startswith("x=2.0__fail=none__rep2"))
+    assert line.split()[1] == "done" and "0.2" in line.split()
+    assert "ValueError: boom" in next(l for l in status.splitlines() if l.startswith("x=4.0"))
+    planned = neuro("status", str(exp), *WITH_X5, cwd=workspace).stdout
+    assert "15 runs: 9 done, 3 failed, 3 planned" in planned
+    listing = neuro("ls", cwd=workspace).stdout.splitlines()
+    assert listing[2].split()[:5] == ["tasks/toy", "12", "9", "3", "0"]
+
+
+def test_tasks_lists_parameters_with_types_and_defaults(tmp_path: Path) -> None:
+    out = neuro("tasks", cwd=tmp_path).stdout
+    assert "sound_localisation:" in out
+    line = next(l for l in out.splitlines() if l.strip().startswith("ie_ratio"))
+    assert line.split()[:3] == ["ie_ratio", "float", "0.5"]
+
+
+def test_tb_serves_the_experiment(finished) -> None:
+    workspace, exp = finished
+    with socket.socket() as probe:
+        probe.bind(("localhost", 0))
+        port = probe.getsockname()[1]
+    server = neuro_popen("tb", str(exp), "--port", str(port), cwd=workspace)
+    try:
+        deadline, runs = time.monotonic() + 60, []
+        while time.monotonic() < deadline and len(runs) < 12:
+            try:
+                runs = json.loads(urllib.request.urlopen(f"http://localhost:{port}/data/runs", timeout=2).read())
+            except OSError:
+                time.sleep(0.5)
+        assert "x=2.0__fail=none__rep0/tb" in runs and len(runs) == 12  # failed runs keep their curves
+    finally:
+        server.send_signal(signal.SIGINT)
+        server.wait(timeout=30)
