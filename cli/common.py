@@ -1,7 +1,6 @@
 """Helpers shared by the commands: options, and turning an experiment file into a sweep."""
 from __future__ import annotations
 
-import sys
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Optional
@@ -28,7 +27,3 @@ class Backend(str, Enum):
 def load(experiment: Path, overrides: list[str] | None) -> Sweep:
     """Validate the file (errors exit 2 with one line) and expand it into runs."""
     return Sweep.build(load_spec(experiment, overrides or []), Workspace.current())
-
-
-def err(message: str) -> None:
-    print(message, file=sys.stderr)

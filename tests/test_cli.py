@@ -90,3 +90,22 @@ def test_tb_serves_the_experiment(finished) -> None:
     finally:
         server.send_signal(signal.SIGINT)
         server.wait(timeout=30)
+
+
+def test_results_plot_writes_a_png_per_numeric_parameter(finished) -> None:
+    workspace, exp = finished
+    result = neuro("results", str(exp), "--plot", cwd=workspace)
+    plot = workspace / "training_data" / "tasks" / "toy" / "plots" / "score_vs_x.png"
+    assert f"wrote {plot}" in result.stderr
+    assert plot.read_bytes().startswith(b"\x89PNG") and plot.stat().st_size > 5000
+    assert not (plot.parent / "score_vs_fail.png").exists()  # not numeric
+
+
+def test_module_form_task_reference(workspace: Path, capsys) -> None:
+    from cli.main import main
+    exp = workspace / "exp.yaml"
+    exp.write_text("name: m\ntask: tests.tasks.toy:train\ngrid: {x: [1.0, 2.0]}\n")
+    with pytest.raises(SystemExit) as exit_info:
+        main(["plan", str(exp)])
+    assert exit_info.value.code == 0
+    assert "tasks/m: 2 runs" in capsys.readouterr().out  # folder: the package holding the module

@@ -1,6 +1,7 @@
 """Carry out a plan on the local backend and sum up what happened."""
 from __future__ import annotations
 
+import signal
 from collections import Counter
 
 from utils.backends.local import LocalPool
@@ -13,8 +14,10 @@ def run_local(sweep: Sweep, plan: Plan, workers: int) -> Counter:
     """Execute the plan's runs with `workers` processes; returns the count of each end state."""
     sweep_file = sweep.freeze()
     progress = Progress(len(plan.to_run))
+    previous = signal.signal(signal.SIGTERM, signal.default_int_handler)  # `kill` stops as cleanly as Ctrl-C
     try:
         outcomes = LocalPool(sweep, sweep_file, workers, progress).run(plan.to_run)
     finally:
+        signal.signal(signal.SIGTERM, previous)
         progress.close()
     return Counter(outcome.state for outcome in outcomes.values())
