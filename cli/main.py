@@ -21,6 +21,7 @@ def _options(debug: Annotated[bool, typer.Option("--debug", help="Show traceback
 
 app.command()(run.run)
 app.command()(run.plan)
+app.command()(run.cancel)
 app.command()(status.status)
 app.command()(results.results)
 app.command()(status.ls)

@@ -1,4 +1,4 @@
-"""`neuro run` and `neuro plan`."""
+"""`neuro run`, `neuro plan` and `neuro cancel`."""
 from __future__ import annotations
 
 from enum import Enum
@@ -7,10 +7,12 @@ from typing import Annotated, Optional
 import typer
 
 from cli.common import Backend, ExperimentArg, SetOption, load
-from utils.errors import NeuroError
 from utils.plan import plan_runs
 from utils.spec import default_workers
+from utils.sweep import Sweep
 from utils.table import text_table
+
+BackendOption = Annotated[Optional[Backend], typer.Option(help="Where to run (overrides the file's backend).")]
 
 
 class Rerun(str, Enum):
@@ -18,36 +20,55 @@ class Rerun(str, Enum):
     all = "all"
 
 
-def run(experiment: ExperimentArg, set_: SetOption = None,
-        backend: Annotated[Optional[Backend], typer.Option(help="Where to run (overrides the file).")] = None,
+def run(experiment: ExperimentArg, set_: SetOption = None, backend: BackendOption = None,
         rerun: Annotated[Optional[Rerun], typer.Option(help="Also run failed runs, or all runs, from scratch.")] = None,
-        workers: Annotated[Optional[int], typer.Option(min=1, help="Local worker processes.")] = None) -> None:
-    """Run an experiment: skip done runs, resume interrupted ones, run the rest."""
+        workers: Annotated[Optional[int], typer.Option(min=1, help="Local worker processes.")] = None,
+        wait: Annotated[bool, typer.Option("--wait", help="Cluster: block until every run ends.")] = False) -> None:
+    """Run an experiment: skip done runs, resume interrupted ones, run or submit the rest."""
+    from utils.submit import in_flight
     sweep = load(experiment, set_)
-    chosen = (backend.value if backend else None) or sweep.spec.backend
-    if chosen != "local":
-        raise NeuroError(f"{experiment}: backend: '{chosen}' is not available in this version; use --backend local")
-    plan = plan_runs(sweep, rerun.value if rerun else None)
+    chosen = backend.value if backend else sweep.spec.backend
+    plan = plan_runs(sweep, rerun.value if rerun else None, in_flight(sweep))
     print(f"{sweep.spec.id}: {len(sweep.runs)} runs: {plan.summary()}")
-    if plan.to_run:
-        from utils.dispatch import run_local
-        n_workers = min(workers or default_workers(sweep.spec), len(plan.to_run))
-        print(f"running {len(plan.to_run)} on {n_workers} local worker(s); logs in {sweep.dir}")
-        try:
-            ends = run_local(sweep, plan, n_workers)
-        except KeyboardInterrupt:
-            print("interrupted: `neuro run` again resumes from the last checkpoints")
-            raise typer.Exit(130)
-        print("finished: " + ", ".join(f"{n} {state}" for state, n in sorted(ends.items())))
-        if ends.get("failed"):
-            print(f"see `neuro status {experiment}` for the errors")
-            raise typer.Exit(1)
-    if plan.failed:
+    ends = {}
+    if plan.to_run and chosen == "local":
+        ends = _run_locally(sweep, plan, workers)
+    elif plan.to_run:
+        ends = _submit(sweep, plan, chosen, experiment, wait)
+    if ends.get("failed") or ends.get("lost"):
+        print(f"see `neuro status {experiment}` for the errors")
+    if ends.get("failed") or ends.get("lost") or plan.failed:
         raise typer.Exit(1)
 
 
-def plan(experiment: ExperimentArg, set_: SetOption = None) -> None:
-    """List the runs an experiment expands into, with their state; submits nothing."""
+def _run_locally(sweep: Sweep, plan, workers: int | None) -> dict:
+    from utils.dispatch import run_local
+    n_workers = min(workers or default_workers(sweep.spec), len(plan.to_run))
+    print(f"running {len(plan.to_run)} on {n_workers} local worker(s); logs in {sweep.dir}")
+    try:
+        ends = run_local(sweep, plan, n_workers)
+    except KeyboardInterrupt:
+        print("interrupted: `neuro run` again resumes from the last checkpoints")
+        raise typer.Exit(130)
+    print("finished: " + ", ".join(f"{n} {state}" for state, n in sorted(ends.items())))
+    return ends
+
+
+def _submit(sweep: Sweep, plan, backend: str, experiment, wait: bool) -> dict:
+    from utils.submit import submit_sweep, wait_for
+    submission = submit_sweep(sweep, plan, backend)
+    print(f"submitted {submission.runs} runs to {backend}: job array(s) {', '.join(submission.array_ids)}")
+    if not wait:
+        print(f"follow with `neuro status {experiment}`; `neuro cancel {experiment}` cancels")
+        return {}
+    ends = wait_for(sweep, submission, {run.key for run, _ in plan.to_run})
+    print("finished: " + ", ".join(f"{n} {state}" for state, n in sorted(ends.items())))
+    return ends
+
+
+def plan(experiment: ExperimentArg, set_: SetOption = None, backend: BackendOption = None) -> None:
+    """List the runs an experiment expands into, with their state; for a cluster backend also print
+    the exact job script(s) that `neuro run` would submit. Submits nothing."""
     sweep = load(experiment, set_)
     latest = sweep.ledger.latest(sweep.spec.id)
     rows = [[str(r.index), r.name, r.key, str(r.seed), latest.get(r.key, {}).get("state", "planned")]
@@ -55,3 +76,24 @@ def plan(experiment: ExperimentArg, set_: SetOption = None) -> None:
     print(text_table(["#", "run", "key", "seed", "state"], rows))
     print(f"{sweep.spec.id}: {len(sweep.runs)} runs ({len(sweep.runs) // len(sweep.spec.seeds)} grid points x "
           f"{len(sweep.spec.seeds)} repetitions); task {sweep.spec.task.ref}; output {sweep.dir}")
+    chosen = backend.value if backend else sweep.spec.backend
+    if chosen != "local":
+        from utils.backends.cluster import get_backend
+        from utils.submit import prepare
+        cluster = get_backend(chosen)
+        to_run = plan_runs(sweep).to_run
+        requests = prepare(sweep, to_run, cluster, write=False)
+        for number, request in enumerate(requests, 1):
+            print(f"\n# {chosen} job script {number} of {len(requests)} ({len(request.jobs)} runs)")
+            print(cluster.render(request))
+
+
+def cancel(experiment: ExperimentArg, set_: SetOption = None) -> None:
+    """Cancel the experiment's queued and running runs (scancel / qdel, or stop a local `neuro run`)."""
+    from utils.submit import cancel_sweep
+    sweep = load(experiment, set_)
+    cancelled = cancel_sweep(sweep)
+    total = sum(cancelled.values())
+    detail = ", ".join(f"{n} {backend}" for backend, n in sorted(cancelled.items()))
+    print(f"{sweep.spec.id}: cancelled {total} runs" + (f" ({detail})" if detail else "")
+          + (f"; `neuro run {experiment}` resubmits what is not done" if total else ""))

@@ -27,12 +27,12 @@ def test_a_sweep_writes_every_file_and_reruns_nothing(workspace: Path) -> None:
     assert (run_dir / "checkpoints" / "last.pt").stat().st_size > 0
     states = [(e["run"], e["state"]) for e in ledger_events(workspace)]
     assert sorted(states) == sorted([(r, s) for r in ("x=1.0__rep0", "x=1.0__rep1", "x=2.0__rep0", "x=2.0__rep1")
-                                     for s in ("running", "done")])
+                                     for s in ("queued", "running", "done")])
 
     again = neuro("run", str(exp), cwd=workspace)
     assert again.returncode == 0
     assert "4 runs: 4 done, 0 to run" in again.stdout
-    assert len(ledger_events(workspace)) == 8
+    assert len(ledger_events(workspace)) == 12
 
 
 def test_new_grid_values_run_only_the_new_points(workspace: Path) -> None:

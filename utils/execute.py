@@ -28,6 +28,17 @@ from utils.sweep import Sweep
 
 STATES = ("planned", "queued", "running", "done", "failed", "interrupted", "cancelled")
 ERROR_LINES = 12
+_stop_reason: str | None = None   # set when the scheduler is taking the run away (preemption, timeout)
+
+
+def request_stop(reason: str) -> None:
+    """Mark the run in progress as interrupted rather than failed when its process is made to exit."""
+    global _stop_reason
+    _stop_reason = reason
+
+
+def stop_requested() -> bool:
+    return _stop_reason is not None
 
 
 @dataclass
@@ -51,7 +62,7 @@ def execute_run(sweep: Sweep, run: RunSpec, fresh: bool = False, job_id: str | N
         if previous.get("state") == "running":
             _record(sweep, run, run_dir, "interrupted", job_id, error="lost: the process running it ended")
         if fresh:
-            _clear(run_dir)
+            reset_run(run_dir)
         return _attempt(sweep, run, run_dir, job_id)
 
 
@@ -70,11 +81,9 @@ def _attempt(sweep: Sweep, run: RunSpec, run_dir: Path, job_id: str | None) -> O
             ctx.finish(metrics)
             outcome = Outcome("done", metrics)
         except KeyboardInterrupt:
-            outcome = Outcome("interrupted", error="interrupted (Ctrl-C or termination signal)")
+            outcome = Outcome("interrupted", error=_stop_reason or "interrupted (Ctrl-C or termination signal)")
         except BaseException as err:  # the task's failure is the run's, never the sweep's
-            lines = traceback.format_exception(err)
-            print("".join(lines), file=sys.stderr)
-            outcome = Outcome("failed", error=_tail("".join(lines)))
+            outcome = _failure(err)
     outcome.duration_s = round(time.time() - started, 3)
     if outcome.state == "done":
         write_json(run_dir / "result.json", {"key": run.key, "name": run.name, "seed": run.seed,
@@ -83,6 +92,14 @@ def _attempt(sweep: Sweep, run: RunSpec, run_dir: Path, job_id: str | None) -> O
     _record(sweep, run, run_dir, outcome.state, job_id, started=started, duration_s=outcome.duration_s,
             metrics=outcome.metrics or None, error=outcome.error)
     return outcome
+
+
+def _failure(err: BaseException) -> Outcome:
+    if _stop_reason:
+        return Outcome("interrupted", error=_stop_reason)
+    lines = "".join(traceback.format_exception(err))
+    print(lines, file=sys.stderr)
+    return Outcome("failed", error=_tail(lines))
 
 
 def _context(sweep: Sweep, run: RunSpec, run_dir: Path, job_id: str | None, started: float) -> RunContext:
@@ -107,7 +124,8 @@ def _record(sweep: Sweep, run: RunSpec, run_dir: Path, state: str, job_id: str |
     fields = {k: v for k, v in fields.items() if v is not None}
     _write_status(run_dir, run, state, job_id, **fields)
     sweep.ledger.append({"experiment": sweep.spec.id, "key": run.key, "run": run.name, "state": state,
-                         "job_id": job_id, "pid": os.getpid(), "git": sweep.git or None, **fields})
+                         "job_id": job_id, "pid": os.getpid(), "runner": os.getppid(), "git": sweep.git or None,
+                         **fields})
 
 
 def _write_status(run_dir: Path, run: RunSpec, state: str, job_id: str | None, **fields: Any) -> None:
@@ -155,10 +173,11 @@ def _output_to(run_dir: Path) -> Iterator[None]:
             os.close(saved[1])
 
 
-def _clear(run_dir: Path) -> None:
+def reset_run(run_dir: Path) -> None:
+    """Forget an earlier attempt: checkpoints, TensorBoard, result, logs and status."""
     for name in ("checkpoints", "tb"):
         shutil.rmtree(run_dir / name, ignore_errors=True)
-    for name in ("result.json", "stdout.log", "stderr.log"):
+    for name in ("result.json", "stdout.log", "stderr.log", "scheduler.log", "status.json"):
         (run_dir / name).unlink(missing_ok=True)
 
 

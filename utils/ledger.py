@@ -6,12 +6,13 @@ starts on a fresh line so the damage never spreads.
 """
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import json
 import os
 import socket
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,20 +24,24 @@ class Ledger:
 
     def append(self, event: dict[str, Any]) -> dict[str, Any]:
         """Record `event` (time and host added) and return it as written."""
-        event = {"time": round(time.time(), 3), "host": socket.gethostname(), **event}
-        line = (json.dumps(event, separators=(",", ":"), default=str) + "\n").encode()
+        return self.append_many([event])[0]
+
+    def append_many(self, events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Record several events with one lock and one fsync (a whole sweep's submission)."""
+        with self.exclusive() as write:
+            return write(events)
+
+    @contextlib.contextmanager
+    def exclusive(self) -> Iterator[Callable[[list[dict[str, Any]]], list[dict[str, Any]]]]:
+        """Hold the ledger's lock for a block (e.g. while submitting jobs, so that their first events
+        cannot come before the submission's); yields a function that appends under that lock."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o664)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
-            size = os.fstat(fd).st_size
-            if size and os.pread(fd, 1, size - 1) != b"\n":
-                line = b"\n" + line
-            os.write(fd, line)
-            os.fsync(fd)
+            yield lambda events: _write(fd, events)
         finally:
             os.close(fd)  # closing releases the lock
-        return event
 
     def events(self, experiment: str | None = None) -> Iterator[dict[str, Any]]:
         """Every whole event, oldest first; only those of `experiment` ("folder/name") when given."""
@@ -58,3 +63,15 @@ class Ledger:
     def latest(self, experiment: str) -> dict[str, dict[str, Any]]:
         """The last event of each run key of `experiment`."""
         return {event["key"]: event for event in self.events(experiment) if "key" in event}
+
+
+def _write(fd: int, events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    stamp = {"time": round(time.time(), 3), "host": socket.gethostname()}
+    events = [{**stamp, **event} for event in events]
+    data = "".join(json.dumps(e, separators=(",", ":"), default=str) + "\n" for e in events).encode()
+    size = os.fstat(fd).st_size
+    if size and os.pread(fd, 1, size - 1) != b"\n":
+        data = b"\n" + data  # never continue a torn line
+    os.write(fd, data)
+    os.fsync(fd)
+    return events

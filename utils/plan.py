@@ -16,27 +16,34 @@ class Plan:
     done: list[RunSpec] = field(default_factory=list)
     failed: list[RunSpec] = field(default_factory=list)                # failed and left alone
     resumed: list[RunSpec] = field(default_factory=list)               # started before, not finished
+    in_flight: list[RunSpec] = field(default_factory=list)             # queued or running on a cluster
 
     def summary(self) -> str:
         parts = [f"{len(self.done)} done"]
         if self.failed:
             parts.append(f"{len(self.failed)} failed (--rerun failed retries them)")
+        if self.in_flight:
+            parts.append(f"{len(self.in_flight)} queued or running on the cluster")
         parts.append(f"{len(self.to_run)} to run" + (f" ({len(self.resumed)} resuming)" if self.resumed else ""))
         return ", ".join(parts)
 
 
-def plan_runs(sweep: Sweep, rerun: Rerun = None) -> Plan:
+def plan_runs(sweep: Sweep, rerun: Rerun = None, in_flight: set[str] = frozenset()) -> Plan:
+    """Done runs are skipped, failed ones too unless `rerun`; runs whose cluster job is alive
+    (`in_flight`) are left to it; everything else runs, resuming where it started before."""
     latest = sweep.ledger.latest(sweep.spec.id)
     plan = Plan()
     for run in sweep.runs:
         state = latest.get(run.key, {}).get("state")
-        if state == "done" and rerun != "all":
+        if run.key in in_flight:
+            plan.in_flight.append(run)
+        elif state == "done" and rerun != "all":
             plan.done.append(run)
         elif state == "failed" and rerun is None:
             plan.failed.append(run)
         else:
             fresh = state in ("done", "failed") or (rerun == "all" and state is not None)
             plan.to_run.append((run, fresh))
-            if state is not None and not fresh:
+            if state in ("running", "interrupted") and not fresh:
                 plan.resumed.append(run)
     return plan

@@ -1,12 +1,12 @@
 """Where each run of a sweep stands, read from the ledger (never from the scheduler)."""
 from __future__ import annotations
 
-import os
 import socket
 import time
 from collections import Counter
 from dataclasses import dataclass
 
+from utils.process import pid_alive
 from utils.runs import RunSpec
 from utils.sweep import Sweep
 
@@ -34,10 +34,11 @@ def sweep_status(sweep: Sweep) -> list[RunStatus]:
             continue
         state = event["state"]
         duration = event.get("duration_s")
-        if state == "running":
-            duration = now - event["started"] if event.get("started") else None
-            if event.get("host") == host and not event.get("job_id") and not _alive(event.get("pid")):
-                state = "lost"
+        if state == "running" and event.get("started"):
+            duration = now - event["started"]
+        if state in ("queued", "running") and not event.get("backend") and not event.get("job_id") \
+                and event.get("host") == host and not pid_alive(event.get("pid")):
+            state = "lost"  # its local process ended without a word
         metric = (event.get("metrics") or {}).get(sweep.spec.metric.name) if sweep.spec.metric.name else None
         error = (event.get("error") or "").strip().splitlines()[-1:] or [None]
         out.append(RunStatus(run, state, duration, metric, event.get("job_id"), error[0]))
@@ -48,14 +49,3 @@ def state_counts(statuses: list[RunStatus]) -> str:
     counts = Counter(s.state for s in statuses)
     return ", ".join(f"{counts[state]} {state}" for state in ORDER if counts[state])
 
-
-def _alive(pid: int | None) -> bool:
-    if not pid:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True

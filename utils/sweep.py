@@ -11,6 +11,7 @@ from typing import Any
 from utils.atomic import read_json, write_json
 from utils.ledger import Ledger
 from utils.runs import RunSpec, expand, experiment_dir
+from utils.snapshot import PROJECT
 from utils.spec import ExperimentSpec, spec_from_frozen
 from utils.workspace import Workspace
 
@@ -37,13 +38,19 @@ class Sweep:
     def run_dir(self, run: RunSpec) -> Path:
         return self.dir / run.name
 
-    def freeze(self) -> Path:
-        """Write the sweep to <experiment>/.sweeps/<hash>.json (same content, same file) and return it."""
-        self.git = self.git or git_state(self.spec.base_dirs[-1])
-        data = {"spec": self.spec.frozen(), "workspace": str(self.workspace.root), "git": self.git}
+    def freeze(self, code_dir: Path | None = None, write: bool = True) -> Path:
+        """Write the sweep to <experiment>/.sweeps/<hash>.json (same content, same file) and return it.
+        With `code_dir` (a snapshot of the project), task files inside the project load from it."""
+        self.git = self.git or git_state(self.spec.base_dirs[0])
+        frozen = self.spec.frozen()
+        if code_dir is not None:
+            inside = [d for d in self.spec.base_dirs if d.resolve().is_relative_to(PROJECT)]
+            frozen["base_dirs"] = [str(code_dir / d.resolve().relative_to(PROJECT)) for d in inside] + \
+                frozen["base_dirs"]
+        data = {"spec": frozen, "workspace": str(self.workspace.root), "git": self.git}
         digest = hashlib.sha256(json.dumps(data).encode()).hexdigest()[:12]  # key order matters: it names runs
         path = self.dir / ".sweeps" / f"{digest}.json"
-        if not path.exists():
+        if write and not path.exists():
             write_json(path, data)
         return path
 

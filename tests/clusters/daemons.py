@@ -73,6 +73,7 @@ ClusterName=local
 SlurmctldHost={host}
 SlurmUser=slurm
 AuthType=auth/munge
+AuthInfo=cred_expire=5
 StateSaveLocation={dir}/state
 SlurmdSpoolDir={dir}/spool
 SlurmctldPidFile={dir}/slurmctld.pid
@@ -90,7 +91,8 @@ MpiDefault=none
 ReturnToService=2
 MaxArraySize=1001
 MinJobAge=600
-SchedulerParameters=bf_interval=1
+KillWait=2
+SchedulerParameters=bf_interval=1,sched_interval=2
 NodeName={host} CPUs={cpus} RealMemory=20000 State=UNKNOWN
 PartitionName=debug Nodes={host} Default=YES MaxTime=INFINITE State=UP
 """
@@ -122,6 +124,8 @@ def start_sge(workdir: Path, slots: int | None = None) -> Scheduler:
             subprocess.run([f"/usr/lib/gridengine/{daemon}"], env=env, check=True, capture_output=True, timeout=60)
             _wait_until(lambda: list(SGE_SPOOL.glob(pid_files)), f"{daemon} to write its pid", scheduler)
             scheduler.pids.append(_read_pid(next(SGE_SPOOL.glob(pid_files))))
+            _wait_until(lambda: subprocess.run(["qstat"], env=env, capture_output=True).returncode == 0,
+                        "qmaster to answer", scheduler)
     _configure_sge(env, host, slots or os.cpu_count() or 1, workdir)
     _wait_until(lambda: _sge_queue_ready(env), "the SGE queue to accept jobs", scheduler)
     return scheduler
@@ -144,6 +148,13 @@ def _configure_sge(env: dict, host: str, slots: int, workdir: Path) -> None:
     lines = [line for line in text.splitlines() if not line.startswith(("min_uid", "min_gid"))]
     config.write_text("\n".join(lines + ["min_uid                      0", "min_gid                      0"]) + "\n")
     subprocess.run(["qconf", "-Mconf", "global"], env=env, cwd=workdir, capture_output=True)
+    scheduler_config = workdir / "scheduler"
+    fast = {"schedule_interval": "0:0:1", "flush_submit_sec": "1", "flush_finish_sec": "1"}
+    lines = [f"{key} {fast[key]}" if (key := line.split(" ", 1)[0]) in fast else line
+             for line in _output(["qconf", "-ssconf"], env).splitlines()]
+    scheduler_config.write_text("\n".join(lines) + "\n")
+    subprocess.run(["qconf", "-Msconf", str(scheduler_config)], env=env, capture_output=True)
+    subprocess.run(["qmod", "-c", "*"], env=env, capture_output=True)  # clear error states of earlier sessions
 
 
 def _sge_queue_ready(env: dict) -> bool:

@@ -1,0 +1,49 @@
+"""Real schedulers for the backend suite: started once per session, stopped at the end (only the
+daemons started here). Where they cannot start, the tests that need them skip with the reason."""
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from tests.clusters.daemons import Scheduler, Unavailable, start_sge, start_slurm
+
+STARTERS = {"slurm": start_slurm, "sge": start_sge}
+
+
+def _scheduler(name: str, tmp_path_factory) -> Scheduler:
+    try:
+        scheduler = STARTERS[name](tmp_path_factory.mktemp(name))
+    except Unavailable as reason:
+        if os.environ.get("CI") == "true" and os.geteuid() == 0:
+            pytest.fail(f"{name} should start in CI: {reason}")
+        pytest.skip(f"{name} unavailable: {reason}")
+    return scheduler
+
+
+@pytest.fixture(scope="session")
+def slurm(tmp_path_factory):
+    scheduler = _scheduler("slurm", tmp_path_factory)
+    yield scheduler
+    scheduler.stop()
+
+
+@pytest.fixture(scope="session")
+def sge(tmp_path_factory):
+    scheduler = _scheduler("sge", tmp_path_factory)
+    yield scheduler
+    scheduler.stop()
+
+
+@pytest.fixture(params=["local", "slurm", "sge"])
+def backend(request, monkeypatch) -> str:
+    """Each backend in turn, with the scheduler's client environment set for `neuro`."""
+    if request.param != "local":
+        scheduler: Scheduler = request.getfixturevalue(request.param)
+        for key, value in scheduler.env.items():
+            monkeypatch.setenv(key, value)
+    return request.param
+
+
+def run_args(backend: str) -> list[str]:
+    return ["--backend", backend] + (["--wait"] if backend != "local" else [])

@@ -1,0 +1,100 @@
+"""Slurm through submitit: one job array per sweep chunk; preemption and timeouts requeue the run,
+which then resumes from its last checkpoint."""
+from __future__ import annotations
+
+import shlex
+import signal
+import sys
+from pathlib import Path
+
+from utils.backends.cluster import ArrayRequest, ClusterBackend, SubmissionError, run_command
+from utils.sweep import Sweep
+
+
+class SlurmRun:
+    """What submitit pickles for each array task: execute one run of a frozen sweep."""
+
+    def __init__(self, sweep_file: str, key: str):
+        self.sweep_file, self.key = sweep_file, key
+
+    def __call__(self) -> str:
+        import submitit
+
+        from utils.execute import execute_run, stop_requested
+        from utils.sweep import load_sweep
+
+        sweep = load_sweep(Path(self.sweep_file))
+        run = next(r for r in sweep.runs if r.key == self.key)
+        signal.signal(signal.SIGTERM, _terminated)
+        outcome = execute_run(sweep, run, job_id=submitit.JobEnvironment().job_id)
+        if stop_requested():
+            sys.exit(-1)  # submitit's requeue in progress: leave without a result
+        if outcome.state not in ("done", "ended elsewhere"):
+            raise RuntimeError(f"run {run.name} ended {outcome.state}: {outcome.error}")
+        return outcome.state
+
+    def checkpoint(self, *args, **kwargs):
+        """Called by submitit on preemption or timeout: requeue; the run resumes from its checkpoint."""
+        import submitit
+
+        from utils.execute import request_stop
+        request_stop("preempted or timed out: requeued")
+        return submitit.helpers.DelayedSubmission(SlurmRun(self.sweep_file, self.key))
+
+
+def _terminated(signum, frame) -> None:
+    """Slurm's SIGTERM (requeue, preemption, time limit, scancel): record the run interrupted."""
+    from utils.execute import request_stop
+    request_stop("terminated by Slurm (requeue, preemption, time limit or scancel)")
+    raise KeyboardInterrupt
+
+
+class SlurmBackend(ClusterBackend):
+    name = "slurm"
+
+    def max_array_size(self, sweep: Sweep) -> int:
+        return sweep.spec.slurm.max_array_size
+
+    def executor(self, request: ArrayRequest):
+        import submitit
+        spec = request.sweep.spec
+        res, opts = spec.resources, spec.slurm
+        executor = submitit.SlurmExecutor(folder=request.log_dir / "%j", python=shlex.quote(request.python))
+        parameters = dict(job_name=request.job_name, time=res.time_min, cpus_per_task=res.cpus,
+                          mem=f"{int(res.mem_gb * 1024)}M", array_parallelism=opts.array_parallelism,
+                          setup=[f"export PYTHONPATH={shlex.quote(str(request.code_dir))}${{PYTHONPATH:+:$PYTHONPATH}}",
+                                 f"export OMP_NUM_THREADS={res.cpus} MKL_NUM_THREADS={res.cpus}"],
+                          additional_parameters=dict(opts.additional))
+        if res.gpus:
+            parameters["gpus_per_node"] = res.gpus
+        for key in ("partition", "account", "qos"):
+            if getattr(opts, key):
+                parameters[key] = getattr(opts, key)
+        executor.update_parameters(**parameters)
+        return executor
+
+    def render(self, request: ArrayRequest) -> str:
+        executor = self.executor(request)
+        if len(request.jobs) > 1:
+            executor.parameters["map_count"] = len(request.jobs)
+        return executor._make_submission_file_text(executor._submitit_command_str, "plan")
+
+    def submit(self, request: ArrayRequest) -> str:
+        executor = self.executor(request)
+        try:
+            with executor.batch():
+                jobs = [executor.submit(SlurmRun(str(request.sweep_file), run.key)) for run, _ in request.jobs]
+        except Exception as err:  # submitit wraps sbatch's refusal in its own errors
+            raise SubmissionError(f"sbatch failed: {err}".replace("\n", " | ")) from None
+        return jobs[0].job_id.split("_")[0]
+
+    def task_job_id(self, array_id: str, position: int, size: int) -> str:
+        return f"{array_id}_{position}" if size > 1 else array_id
+
+    def live_jobs(self, array_ids: set[str]) -> set[str]:
+        listed = set(run_command(["squeue", "-h", "-o", "%F"], "squeue").split())
+        return array_ids & listed
+
+    def cancel(self, array_ids: set[str]) -> None:
+        if array_ids:
+            run_command(["scancel", *sorted(array_ids)], "scancel")

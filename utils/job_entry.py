@@ -1,0 +1,36 @@
+"""What a cluster job runs: `python -m utils.job_entry SWEEP_FILE RUN_KEY [--fresh] [--job-id ID]`.
+
+The same call as a local worker's: load the frozen sweep, execute the run, record it in the ledger.
+Exit code 0 when the run ended done, 1 otherwise (so the scheduler's own accounting agrees).
+"""
+from __future__ import annotations
+
+import argparse
+import faulthandler
+import sys
+from pathlib import Path
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m utils.job_entry")
+    parser.add_argument("sweep_file", type=Path)
+    parser.add_argument("key")
+    parser.add_argument("--fresh", action="store_true", help="discard an earlier attempt of the run")
+    parser.add_argument("--job-id", default=None)
+    args = parser.parse_args(argv)
+    faulthandler.enable()
+    from utils.execute import execute_run
+    from utils.sweep import load_sweep
+
+    sweep = load_sweep(args.sweep_file)
+    run = next((r for r in sweep.runs if r.key == args.key), None)
+    if run is None:
+        print(f"run {args.key} is not in {args.sweep_file}", file=sys.stderr)
+        return 2
+    outcome = execute_run(sweep, run, fresh=args.fresh, job_id=args.job_id)
+    print(f"{run.name}: {outcome.state}")
+    return 0 if outcome.state in ("done", "ended elsewhere") else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,136 @@
+"""Send a sweep to a cluster backend, follow it, cancel it. The ledger is the record throughout:
+status never asks the scheduler (sacct may be disabled), only whether jobs are still alive."""
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import time
+from collections import Counter
+from dataclasses import dataclass
+
+from utils.backends.cluster import ArrayRequest, ClusterBackend, Job, get_backend
+from utils.execute import reset_run
+from utils.plan import Plan
+from utils.process import pid_alive
+from utils.progress import Progress
+from utils.snapshot import snapshot_code
+from utils.sweep import Sweep
+
+END_STATES = ("done", "failed", "cancelled")
+
+
+@dataclass
+class Submission:
+    backend: str
+    array_ids: list[str]
+    runs: int
+
+
+def prepare(sweep: Sweep, jobs: list[Job], backend: ClusterBackend, write: bool = True) -> list[ArrayRequest]:
+    """Freeze code and sweep (only name the files when not `write`), and cut the jobs into arrays
+    no larger than the scheduler allows."""
+    code_dir = snapshot_code(sweep.workspace.training_data / ".code", write)
+    sweep_file = sweep.freeze(code_dir, write)
+    size = backend.max_array_size(sweep)
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    return [ArrayRequest(sweep, sweep_file, code_dir, jobs[start:start + size],
+                         sweep.dir / ".jobs" / f"{stamp}-{start // size}")
+            for start in range(0, len(jobs), size)]
+
+
+def submit_sweep(sweep: Sweep, plan: Plan, backend_name: str) -> Submission:
+    """Submit the plan's runs as array jobs and record each run queued, with its job id."""
+    backend = get_backend(backend_name)
+    for run, fresh in plan.to_run:
+        if fresh:
+            reset_run(sweep.run_dir(run))
+    array_ids = []
+    for request in prepare(sweep, plan.to_run, backend):
+        with sweep.ledger.exclusive() as write:  # the jobs' own events come after these
+            array_id = backend.submit(request)
+            write([{"experiment": sweep.spec.id, "key": run.key, "run": run.name, "state": "queued",
+                    "job_id": backend.task_job_id(array_id, position, len(request.jobs)), "array_job": array_id,
+                    "backend": backend.name, "git": sweep.git or None}
+                   for position, (run, _) in enumerate(request.jobs)])
+        array_ids.append(array_id)
+    return Submission(backend.name, array_ids, len(plan.to_run))
+
+
+def in_flight(sweep: Sweep) -> set[str]:
+    """Run keys whose cluster job is still queued or running (asks each scheduler once)."""
+    active = [e for e in sweep.ledger.latest(sweep.spec.id).values()
+              if e["state"] in ("queued", "running") and e.get("array_job") and e.get("backend")]
+    by_backend: dict[str, set[str]] = {}
+    for event in active:
+        by_backend.setdefault(event["backend"], set()).add(event["array_job"])
+    alive = {name: get_backend(name).live_jobs(arrays) for name, arrays in by_backend.items()}
+    return {e["key"] for e in active if e["array_job"] in alive[e["backend"]]}
+
+
+def wait_for(sweep: Sweep, submission: Submission, keys: set[str], poll_s: float = 2.0) -> Counter:
+    """Block until every run in `keys` ends (or its job vanishes); a progress bar meanwhile."""
+    backend = get_backend(submission.backend)
+    progress = Progress(len(keys))
+    seen: dict[str, str] = {}
+    try:
+        while True:
+            latest = sweep.ledger.latest(sweep.spec.id)
+            for key in keys - seen.keys():
+                event = latest.get(key, {})
+                if event.get("state") in END_STATES:
+                    seen[key] = event["state"]
+                    progress.update(event.get("run", key), event["state"], f"{event.get('duration_s') or 0:.1f}s")
+            if len(seen) == len(keys):
+                break
+            if not backend.live_jobs(set(submission.array_ids)):
+                time.sleep(poll_s)  # let the last events land
+                if not any(latest.get(k, {}).get("state") in END_STATES for k in keys - seen.keys()):
+                    for key in keys - seen.keys():
+                        seen[key] = "lost"
+                        progress.update(latest.get(key, {}).get("run", key), "lost", "its job left the queue")
+                    break
+            time.sleep(poll_s)
+    finally:
+        progress.close()
+    return Counter(seen.values())
+
+
+def cancel_sweep(sweep: Sweep, grace_s: float = 30.0) -> Counter:
+    """Cancel the sweep's queued and running runs (scancel/qdel, or stop a local `neuro run`),
+    then record them cancelled. Returns how many were cancelled per backend."""
+    active = [e for e in sweep.ledger.latest(sweep.spec.id).values() if e["state"] in ("queued", "running")]
+    clusters: dict[str, set[str]] = {}
+    runners: set[int] = set()
+    for event in active:
+        if event.get("backend"):
+            clusters.setdefault(event["backend"], set()).add(event["array_job"])
+        elif event.get("host") == socket.gethostname() and event.get("runner"):
+            runners.add(event["runner"])
+    for name, arrays in clusters.items():
+        get_backend(name).cancel(arrays)
+    for name, arrays in clusters.items():  # running tasks record themselves interrupted as they go
+        deadline = time.monotonic() + grace_s
+        while get_backend(name).live_jobs(arrays) and time.monotonic() < deadline:
+            time.sleep(1.0)
+    _stop_local_runners(runners, grace_s)
+    latest = sweep.ledger.latest(sweep.spec.id)
+    still = [e for e in active if latest[e["key"]]["state"] in ("queued", "running", "interrupted")]
+    sweep.ledger.append_many([{"experiment": sweep.spec.id, "key": e["key"], "run": e["run"], "state": "cancelled",
+                               "job_id": e.get("job_id"), "array_job": e.get("array_job"),
+                               "backend": e.get("backend")} for e in still])
+    return Counter(e.get("backend") or "local" for e in still)
+
+
+def _stop_local_runners(pids: set[int], grace_s: float) -> None:
+    """Ctrl-C each local `neuro run` (it records its runs interrupted) and wait for it to end."""
+    for pid in pids:
+        try:
+            os.kill(pid, signal.SIGINT)
+        except ProcessLookupError:
+            continue
+    deadline = time.monotonic() + grace_s
+    for pid in pids:
+        while time.monotonic() < deadline and pid_alive(pid):
+            time.sleep(0.1)
+
