@@ -81,10 +81,11 @@ def plan(experiment: ExperimentArg, set_: SetOption = None, backend: BackendOpti
         from utils.backends.cluster import get_backend
         from utils.submit import prepare
         cluster = get_backend(chosen)
-        to_run = plan_runs(sweep).to_run
-        requests = prepare(sweep, to_run, cluster, write=False)
+        requests = prepare(sweep, [run for run, _ in plan_runs(sweep).to_run], cluster, write=False)
+        if not requests:
+            print(f"\n# nothing to submit to {chosen}: every run is done or failed")
         for number, request in enumerate(requests, 1):
-            print(f"\n# {chosen} job script {number} of {len(requests)} ({len(request.jobs)} runs)")
+            print(f"\n# {chosen} job script {number} of {len(requests)} ({len(request.runs)} runs)")
             print(cluster.render(request))
 
 

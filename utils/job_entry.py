@@ -1,4 +1,4 @@
-"""What a cluster job runs: `python -m utils.job_entry SWEEP_FILE RUN_KEY [--fresh] [--job-id ID]`.
+"""What a cluster job runs: `python -m utils.job_entry SWEEP_FILE RUN_KEY [--job-id ID]`.
 
 The same call as a local worker's: load the frozen sweep, execute the run, record it in the ledger.
 Exit code 0 when the run ended done, 1 otherwise (so the scheduler's own accounting agrees).
@@ -15,7 +15,6 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m utils.job_entry")
     parser.add_argument("sweep_file", type=Path)
     parser.add_argument("key")
-    parser.add_argument("--fresh", action="store_true", help="discard an earlier attempt of the run")
     parser.add_argument("--job-id", default=None)
     args = parser.parse_args(argv)
     faulthandler.enable()
@@ -27,7 +26,7 @@ def main(argv: list[str] | None = None) -> int:
     if run is None:
         print(f"run {args.key} is not in {args.sweep_file}", file=sys.stderr)
         return 2
-    outcome = execute_run(sweep, run, fresh=args.fresh, job_id=args.job_id)
+    outcome = execute_run(sweep, run, job_id=args.job_id)
     print(f"{run.name}: {outcome.state}")
     return 0 if outcome.state in ("done", "ended elsewhere") else 1
 

@@ -9,11 +9,12 @@ import time
 from collections import Counter
 from dataclasses import dataclass
 
-from utils.backends.cluster import ArrayRequest, ClusterBackend, Job, get_backend
+from utils.backends.cluster import ArrayRequest, ClusterBackend, get_backend
 from utils.execute import reset_run
 from utils.plan import Plan
 from utils.process import pid_alive
 from utils.progress import Progress
+from utils.runs import RunSpec
 from utils.snapshot import snapshot_code
 from utils.sweep import Sweep
 
@@ -27,32 +28,33 @@ class Submission:
     runs: int
 
 
-def prepare(sweep: Sweep, jobs: list[Job], backend: ClusterBackend, write: bool = True) -> list[ArrayRequest]:
+def prepare(sweep: Sweep, runs: list[RunSpec], backend: ClusterBackend, write: bool = True) -> list[ArrayRequest]:
     """Freeze code and sweep (only name the files when not `write`), and cut the jobs into arrays
     no larger than the scheduler allows."""
     code_dir = snapshot_code(sweep.workspace.training_data / ".code", write)
     sweep_file = sweep.freeze(code_dir, write)
     size = backend.max_array_size(sweep)
     stamp = time.strftime("%Y%m%d-%H%M%S")
-    return [ArrayRequest(sweep, sweep_file, code_dir, jobs[start:start + size],
+    return [ArrayRequest(sweep, sweep_file, code_dir, runs[start:start + size],
                          sweep.dir / ".jobs" / f"{stamp}-{start // size}")
-            for start in range(0, len(jobs), size)]
+            for start in range(0, len(runs), size)]
 
 
 def submit_sweep(sweep: Sweep, plan: Plan, backend_name: str) -> Submission:
-    """Submit the plan's runs as array jobs and record each run queued, with its job id."""
+    """Submit the plan's runs as array jobs and record each run queued, with its job id. Runs to
+    start fresh are reset here, so that a requeued job resumes rather than starting over."""
     backend = get_backend(backend_name)
     for run, fresh in plan.to_run:
         if fresh:
             reset_run(sweep.run_dir(run))
     array_ids = []
-    for request in prepare(sweep, plan.to_run, backend):
+    for request in prepare(sweep, [run for run, _ in plan.to_run], backend):
         with sweep.ledger.exclusive() as write:  # the jobs' own events come after these
             array_id = backend.submit(request)
             write([{"experiment": sweep.spec.id, "key": run.key, "run": run.name, "state": "queued",
-                    "job_id": backend.task_job_id(array_id, position, len(request.jobs)), "array_job": array_id,
+                    "job_id": backend.task_job_id(array_id, position, len(request.runs)), "array_job": array_id,
                     "backend": backend.name, "git": sweep.git or None}
-                   for position, (run, _) in enumerate(request.jobs)])
+                   for position, run in enumerate(request.runs)])
         array_ids.append(array_id)
     return Submission(backend.name, array_ids, len(plan.to_run))
 

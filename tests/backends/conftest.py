@@ -3,6 +3,9 @@ daemons started here). Where they cannot start, the tests that need them skip wi
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
+from pathlib import Path
 
 import pytest
 
@@ -11,9 +14,11 @@ from tests.clusters.daemons import Scheduler, Unavailable, start_sge, start_slur
 STARTERS = {"slurm": start_slurm, "sge": start_sge}
 
 
-def _scheduler(name: str, tmp_path_factory) -> Scheduler:
+def _scheduler(name: str) -> Scheduler:
+    workdir = Path(tempfile.mkdtemp(prefix=f"neuro-{name}-"))  # not under pytest's private tmp: daemons read it
+    workdir.chmod(0o755)
     try:
-        scheduler = STARTERS[name](tmp_path_factory.mktemp(name))
+        scheduler = STARTERS[name](workdir)
     except Unavailable as reason:
         if os.environ.get("CI") == "true" and os.geteuid() == 0:
             pytest.fail(f"{name} should start in CI: {reason}")
@@ -22,17 +27,19 @@ def _scheduler(name: str, tmp_path_factory) -> Scheduler:
 
 
 @pytest.fixture(scope="session")
-def slurm(tmp_path_factory):
-    scheduler = _scheduler("slurm", tmp_path_factory)
+def slurm():
+    scheduler = _scheduler("slurm")
     yield scheduler
     scheduler.stop()
+    shutil.rmtree(scheduler.workdir, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
-def sge(tmp_path_factory):
-    scheduler = _scheduler("sge", tmp_path_factory)
+def sge():
+    scheduler = _scheduler("sge")
     yield scheduler
     scheduler.stop()
+    shutil.rmtree(scheduler.workdir, ignore_errors=True)
 
 
 @pytest.fixture(params=["local", "slurm", "sge"])

@@ -54,7 +54,8 @@ def start_slurm(workdir: Path, cpus: int | None = None) -> Scheduler:
     _start_munge()
     for sub in ("state", "spool", "log"):
         (workdir / sub).mkdir(parents=True, exist_ok=True)
-    shutil.chown(workdir / "state", "slurm", "slurm")
+    for sub in ("state", "log"):
+        shutil.chown(workdir / sub, "slurm", "slurm")
     conf = workdir / "slurm.conf"
     conf.write_text(SLURM_CONF.format(host=host, dir=workdir, cpus=cpus or os.cpu_count()))
     env = {**os.environ, "SLURM_CONF": str(conf)}

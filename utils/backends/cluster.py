@@ -15,9 +15,6 @@ from utils.errors import NeuroError
 from utils.runs import RunSpec
 from utils.sweep import Sweep
 
-Job = tuple[RunSpec, bool]  # a run and whether it starts fresh
-
-
 class SubmissionError(NeuroError):
     """The scheduler refused a submission; the message quotes it."""
 
@@ -29,7 +26,7 @@ class ArrayRequest:
     sweep: Sweep
     sweep_file: Path
     code_dir: Path                # the frozen code, first on PYTHONPATH
-    jobs: list[Job]
+    runs: list[RunSpec]
     log_dir: Path                 # the scheduler's own output (the runs' output goes to their directories)
     python: str = sys.executable
 

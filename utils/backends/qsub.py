@@ -15,15 +15,12 @@ set -u
 cd {workspace}
 keys=({keys})
 dirs=({dirs})
-fresh=({fresh})
 i={index}
 mkdir -p "${{dirs[$i]}}"
 exec >>"${{dirs[$i]}}/scheduler.log" 2>&1
 export PYTHONPATH={code}"${{PYTHONPATH:+:$PYTHONPATH}}"
 export OMP_NUM_THREADS={cpus} MKL_NUM_THREADS={cpus}
-flags=(--job-id "{job_id}")
-if [ "${{fresh[$i]}}" = 1 ]; then flags+=(--fresh); fi
-exec {python} -m utils.job_entry {sweep_file} "${{keys[$i]}}" "${{flags[@]}}"
+exec {python} -m utils.job_entry {sweep_file} "${{keys[$i]}}" --job-id "{job_id}"
 """
 
 
@@ -45,9 +42,8 @@ class QsubBackend(ClusterBackend):
             raise SubmissionError("qsub.additional: an entry holds a line break; give one directive per entry")
         directives = [f"{self.prefix} {d}" for d in [*self.directives(request), *extra]]
         body = BODY.format(workspace=q(str(request.sweep.workspace.root)),
-                           keys=" ".join(run.key for run, _ in request.jobs),
-                           dirs=" ".join(q(str(request.sweep.run_dir(run))) for run, _ in request.jobs),
-                           fresh=" ".join("1" if fresh else "0" for _, fresh in request.jobs),
+                           keys=" ".join(run.key for run in request.runs),
+                           dirs=" ".join(q(str(request.sweep.run_dir(run))) for run in request.runs),
                            index=self.index, code=q(str(request.code_dir)),
                            cpus=request.sweep.spec.resources.cpus, job_id=self.job_id,
                            python=q(request.python), sweep_file=q(str(request.sweep_file)))
@@ -93,7 +89,7 @@ class SGEBackend(QsubBackend):
     def directives(self, request: ArrayRequest) -> list[str]:
         spec = request.sweep.spec
         res = spec.resources
-        lines = [f"-N {request.job_name}", "-S /bin/bash", f"-t 1-{len(request.jobs)}"]
+        lines = [f"-N {request.job_name}", "-S /bin/bash", f"-t 1-{len(request.runs)}"]
         if spec.qsub.queue:
             lines.append(f"-q {spec.qsub.queue}")
         if res.cpus > 1:
@@ -132,8 +128,8 @@ class PBSProBackend(QsubBackend):
         if res.gpus:
             select += f":ngpus={res.gpus}"
         lines = [f"-N {request.job_name}"]
-        if len(request.jobs) > 1:
-            lines.append(f"-J 0-{len(request.jobs) - 1}")
+        if len(request.runs) > 1:
+            lines.append(f"-J 0-{len(request.runs) - 1}")
         if spec.qsub.queue:
             lines.append(f"-q {spec.qsub.queue}")
         return [*lines, f"-l {select}", f"-l walltime={walltime(res.time_min)}"]
@@ -150,7 +146,7 @@ class TorqueBackend(QsubBackend):
         spec = request.sweep.spec
         res = spec.resources
         nodes = f"nodes=1:ppn={res.cpus}" + (f":gpus={res.gpus}" if res.gpus else "")
-        lines = [f"-N {request.job_name}", f"-t 0-{len(request.jobs) - 1}"]
+        lines = [f"-N {request.job_name}", f"-t 0-{len(request.runs) - 1}"]
         if spec.qsub.queue:
             lines.append(f"-q {spec.qsub.queue}")
         return [*lines, f"-l {nodes}", f"-l mem={_mem(res.mem_gb, 'gb', 'mb')}",

@@ -75,15 +75,15 @@ class SlurmBackend(ClusterBackend):
 
     def render(self, request: ArrayRequest) -> str:
         executor = self.executor(request)
-        if len(request.jobs) > 1:
-            executor.parameters["map_count"] = len(request.jobs)
+        if len(request.runs) > 1:
+            executor.parameters["map_count"] = len(request.runs)
         return executor._make_submission_file_text(executor._submitit_command_str, "plan")
 
     def submit(self, request: ArrayRequest) -> str:
         executor = self.executor(request)
         try:
             with executor.batch():
-                jobs = [executor.submit(SlurmRun(str(request.sweep_file), run.key)) for run, _ in request.jobs]
+                jobs = [executor.submit(SlurmRun(str(request.sweep_file), run.key)) for run in request.runs]
         except Exception as err:  # submitit wraps sbatch's refusal in its own errors
             raise SubmissionError(f"sbatch failed: {err}".replace("\n", " | ")) from None
         return jobs[0].job_id.split("_")[0]

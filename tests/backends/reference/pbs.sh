@@ -1,0 +1,18 @@
+#!/bin/bash
+#PBS -N dale
+#PBS -J 0-3
+#PBS -q cpu.q
+#PBS -l select=1:ncpus=4:mem=8gb:ngpus=1
+#PBS -l walltime=01:30:00
+#PBS -l mem_free=8G,act_mem_free=8G,h_data=20G
+
+set -u
+cd /PROJECT
+keys=(4ca7c3cc64ed 0cc666a6036d 8e6e3e7b60a7 0f791b0ab494)
+dirs=(/PROJECT/training_data/sound_localisation/dale/ie_ratio=0.25__rep0 /PROJECT/training_data/sound_localisation/dale/ie_ratio=0.25__rep1 /PROJECT/training_data/sound_localisation/dale/ie_ratio=0.5__rep0 /PROJECT/training_data/sound_localisation/dale/ie_ratio=0.5__rep1)
+i=${PBS_ARRAY_INDEX:-0}
+mkdir -p "${dirs[$i]}"
+exec >>"${dirs[$i]}/scheduler.log" 2>&1
+export PYTHONPATH=/PROJECT/code"${PYTHONPATH:+:$PYTHONPATH}"
+export OMP_NUM_THREADS=4 MKL_NUM_THREADS=4
+exec /opt/venv/bin/python -m utils.job_entry /PROJECT/sweep.json "${keys[$i]}" --job-id "${PBS_JOBID}"

@@ -1,0 +1,20 @@
+#!/bin/bash
+#$ -N dale
+#$ -S /bin/bash
+#$ -t 1-4
+#$ -q cpu.q
+#$ -pe smp 4
+#$ -l h_vmem=2G,h_rt=01:30:00
+#$ -l gpu=1
+#$ -l mem_free=8G,act_mem_free=8G,h_data=20G
+
+set -u
+cd /PROJECT
+keys=(4ca7c3cc64ed 0cc666a6036d 8e6e3e7b60a7 0f791b0ab494)
+dirs=(/PROJECT/training_data/sound_localisation/dale/ie_ratio=0.25__rep0 /PROJECT/training_data/sound_localisation/dale/ie_ratio=0.25__rep1 /PROJECT/training_data/sound_localisation/dale/ie_ratio=0.5__rep0 /PROJECT/training_data/sound_localisation/dale/ie_ratio=0.5__rep1)
+i=$(( SGE_TASK_ID - 1 ))
+mkdir -p "${dirs[$i]}"
+exec >>"${dirs[$i]}/scheduler.log" 2>&1
+export PYTHONPATH=/PROJECT/code"${PYTHONPATH:+:$PYTHONPATH}"
+export OMP_NUM_THREADS=4 MKL_NUM_THREADS=4
+exec /opt/venv/bin/python -m utils.job_entry /PROJECT/sweep.json "${keys[$i]}" --job-id "${JOB_ID}.${SGE_TASK_ID}"

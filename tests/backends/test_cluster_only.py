@@ -1,0 +1,63 @@
+"""What only clusters do: requeue after preemption, splitting large sweeps, frozen code and commits."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ledger_events, neuro, toy_experiment
+
+
+def _status(run_dir: Path) -> dict:
+    try:
+        return json.loads((run_dir / "status.json").read_text())
+    except (FileNotFoundError, ValueError):
+        return {}
+
+
+def _wait(condition, timeout: float = 120.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.5)
+
+
+def test_scontrol_requeue_resumes_the_run_from_its_checkpoint(slurm, tmp_path: Path, monkeypatch) -> None:
+    for key, value in slurm.env.items():
+        monkeypatch.setenv(key, value)
+    exp = toy_experiment(tmp_path, grid="x: [1.0]", repetitions=1, params="{epochs: 10, sleep_s: 0.5}")
+    assert neuro("run", str(exp), "--backend", "slurm", cwd=tmp_path).returncode == 0
+    run_dir = tmp_path / "training_data" / "tasks" / "toy" / "x=1.0__rep0"
+    _wait(lambda: _status(run_dir).get("state") == "running" and _status(run_dir).get("step", -1) >= 2)
+    job = _status(run_dir)["job_id"]
+    subprocess.run(["scontrol", "requeue", job], check=True, env={**os.environ, **slurm.env})
+    _wait(lambda: _status(run_dir).get("state") == "done")
+    states = [e["state"] for e in ledger_events(tmp_path)]
+    assert states == ["queued", "running", "interrupted", "running", "done"]
+    interrupted = ledger_events(tmp_path)[2]
+    assert "terminated by Slurm" in interrupted["error"]
+    log = (run_dir / "stdout.log").read_text()
+    assert "resumed from checkpoint last.pt (epoch" in log
+    assert ledger_events(tmp_path)[-1]["metrics"]["epochs_run"] < 10
+
+
+@pytest.mark.parametrize("scheduler", ["slurm", "sge"])
+def test_large_sweeps_are_split_into_several_arrays(scheduler: str, request, tmp_path: Path, monkeypatch) -> None:
+    for key, value in request.getfixturevalue(scheduler).env.items():
+        monkeypatch.setenv(key, value)
+    section = "slurm" if scheduler == "slurm" else "qsub"
+    exp = toy_experiment(tmp_path, grid="x: [1.0, 2.0, 3.0, 4.0, 5.0]", repetitions=1, params="{epochs: 1}",
+                         extra=f"{section}: {{max_array_size: 2}}\n")
+    result = neuro("run", str(exp), "--backend", scheduler, "--wait", cwd=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    queued = [e for e in ledger_events(tmp_path) if e["state"] == "queued"]
+    arrays = {e["array_job"] for e in queued}
+    assert len(arrays) == 3 and len(queued) == 5
+    assert "finished: 5 done" in result.stdout
+    # jobs import neuro from the frozen copy of the code, not from the working tree
+    log = (tmp_path / "training_data" / "tasks" / "toy" / "x=1.0__rep0" / "stdout.log").read_text()
+    assert f"neuro code from {tmp_path / 'training_data' / '.code'}" in log
