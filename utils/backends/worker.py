@@ -28,7 +28,10 @@ def worker_main(conn: Connection, sweep_file: str, cpus: int, parent_pid: int) -
         conn.send(("ready",))
         while (message := conn.recv()) is not None:
             _, key, fresh = message
-            conn.send(("finished", key, execute_run(sweep, runs[key], fresh=fresh)))
+            outcome = execute_run(sweep, runs[key], fresh=fresh)
+            conn.send(("finished", key, outcome))
+            if outcome.state == "interrupted":
+                break  # Ctrl-C or a cancel: take no more work
     except (KeyboardInterrupt, EOFError, BrokenPipeError):
         pass
     except Exception as err:  # the worker cannot even start: tell the parent instead of dying silently
