@@ -39,7 +39,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         one = timed_sweep(1, Path(tmp))
         many = timed_sweep(args.runs, Path(tmp))
-    print(f"local backend, 2 workers, task returning at once:")
+    print("local backend, 2 workers, task returning at once:")
     print(f"  1 run            {one:7.2f} s (start-up: CLI, 1 worker, torch import)")
     print(f"  {args.runs} runs        {many:7.2f} s")
     print(f"  amortised        {many / args.runs:7.3f} s/run (target < 0.1)")

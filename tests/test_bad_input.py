@@ -1,7 +1,6 @@
 """Malformed experiment files: one line on stderr naming file, line, key and fix; exit 2; nothing written."""
 from __future__ import annotations
 
-import textwrap
 from pathlib import Path
 
 import pytest

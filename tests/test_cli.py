@@ -57,9 +57,9 @@ def test_status_and_ls_read_the_ledger(finished) -> None:
     workspace, exp = finished
     status = neuro("status", str(exp), cwd=workspace).stdout
     assert "tasks/toy: 12 runs: 9 done, 3 failed" in status
-    line = next(l for l in status.splitlines() if l.startswith("x=2.0__fail=none__rep2"))
+    line = next(row for row in status.splitlines() if row.startswith("x=2.0__fail=none__rep2"))
     assert line.split()[1] == "done" and "0.2" in line.split()
-    assert "ValueError: boom" in next(l for l in status.splitlines() if l.startswith("x=4.0"))
+    assert "ValueError: boom" in next(row for row in status.splitlines() if row.startswith("x=4.0"))
     planned = neuro("status", str(exp), *WITH_X5, cwd=workspace).stdout
     assert "15 runs: 9 done, 3 failed, 3 planned" in planned
     listing = neuro("ls", cwd=workspace).stdout.splitlines()
@@ -69,7 +69,7 @@ def test_status_and_ls_read_the_ledger(finished) -> None:
 def test_tasks_lists_parameters_with_types_and_defaults(tmp_path: Path) -> None:
     out = neuro("tasks", cwd=tmp_path).stdout
     assert "sound_localisation:" in out
-    line = next(l for l in out.splitlines() if l.strip().startswith("ie_ratio"))
+    line = next(row for row in out.splitlines() if row.strip().startswith("ie_ratio"))
     assert line.split()[:3] == ["ie_ratio", "float", "0.5"]
 
 

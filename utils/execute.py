@@ -26,7 +26,6 @@ from utils.context import RunContext, clean_metrics, tensorboard_hparams
 from utils.runs import RunSpec
 from utils.sweep import Sweep
 
-STATES = ("planned", "queued", "running", "done", "failed", "interrupted", "cancelled")
 ERROR_LINES = 12
 _stop_reason: str | None = None   # set when the scheduler is taking the run away (preemption, timeout)
 
@@ -49,7 +48,16 @@ class Outcome:
     duration_s: float = 0.0
 
 
-def execute_run(sweep: Sweep, run: RunSpec, fresh: bool = False, job_id: str | None = None) -> Outcome:
+@dataclass(frozen=True)
+class JobRef:
+    """The cluster job a run executes in (recorded with every event, for status and cancel)."""
+
+    backend: str
+    array_job: str
+    job_id: str
+
+
+def execute_run(sweep: Sweep, run: RunSpec, fresh: bool = False, job: JobRef | None = None) -> Outcome:
     """Run `run` to an end state; `fresh` discards its previous attempt (checkpoints, logs, TensorBoard)."""
     run_dir = sweep.run_dir(run)
     run_dir.mkdir(parents=True, exist_ok=True)
@@ -60,20 +68,20 @@ def execute_run(sweep: Sweep, run: RunSpec, fresh: bool = False, job_id: str | N
         if previous.get("state") in ("done", "failed") and not fresh:
             return Outcome("ended elsewhere")
         if previous.get("state") == "running":
-            _record(sweep, run, run_dir, "interrupted", job_id, error="lost: the process running it ended")
+            _record(sweep, run, run_dir, "interrupted", job, error="lost: the process running it ended")
         if fresh:
             reset_run(run_dir)
-        return _attempt(sweep, run, run_dir, job_id)
+        return _attempt(sweep, run, run_dir, job)
 
 
-def _attempt(sweep: Sweep, run: RunSpec, run_dir: Path, job_id: str | None) -> Outcome:
+def _attempt(sweep: Sweep, run: RunSpec, run_dir: Path, job: JobRef | None) -> Outcome:
     (run_dir / "config.yaml").write_text(yaml.safe_dump(_config(sweep, run), sort_keys=False))
     started = time.time()
-    _record(sweep, run, run_dir, "running", job_id, started=started)
+    _record(sweep, run, run_dir, "running", job, started=started)
     outcome = Outcome("failed")
     with _output_to(run_dir):
         try:
-            ctx = _context(sweep, run, run_dir, job_id, started)
+            ctx = _context(sweep, run, run_dir, job, started)
             ctx.log.info("run %s of %s (key %s, seed %d, pid %d)", run.name, sweep.spec.id, run.key, run.seed,
                          os.getpid())
             function = sweep.spec.task.load_function()
@@ -89,7 +97,7 @@ def _attempt(sweep: Sweep, run: RunSpec, run_dir: Path, job_id: str | None) -> O
         write_json(run_dir / "result.json", {"key": run.key, "name": run.name, "seed": run.seed,
                                              "params": run.params, "metrics": outcome.metrics,
                                              "duration_s": outcome.duration_s})
-    _record(sweep, run, run_dir, outcome.state, job_id, started=started, duration_s=outcome.duration_s,
+    _record(sweep, run, run_dir, outcome.state, job, started=started, duration_s=outcome.duration_s,
             metrics=outcome.metrics or None, error=outcome.error)
     return outcome
 
@@ -102,7 +110,7 @@ def _failure(err: BaseException) -> Outcome:
     return Outcome("failed", error=_tail(lines))
 
 
-def _context(sweep: Sweep, run: RunSpec, run_dir: Path, job_id: str | None, started: float) -> RunContext:
+def _context(sweep: Sweep, run: RunSpec, run_dir: Path, job: JobRef | None, started: float) -> RunContext:
     import numpy as np
     import torch
 
@@ -113,24 +121,28 @@ def _context(sweep: Sweep, run: RunSpec, run_dir: Path, job_id: str | None, star
     device = "cuda" if sweep.spec.resources.gpus > 0 and torch.cuda.is_available() else "cpu"
 
     def on_metrics(step: int, metrics: dict[str, float]) -> None:
-        _write_status(run_dir, run, "running", job_id, started=started, step=step, last_metrics=metrics)
+        _write_status(run_dir, run, "running", job, started=started, step=step, last_metrics=metrics)
 
     return RunContext(run_dir, sweep.workspace.data, run.seed, device,
                       tensorboard_hparams(run.params, run.seed), on_metrics)
 
 
-def _record(sweep: Sweep, run: RunSpec, run_dir: Path, state: str, job_id: str | None, **fields: Any) -> None:
+def _record(sweep: Sweep, run: RunSpec, run_dir: Path, state: str, job: JobRef | None, **fields: Any) -> None:
     """One state change: status.json (atomic) and a ledger event."""
     fields = {k: v for k, v in fields.items() if v is not None}
-    _write_status(run_dir, run, state, job_id, **fields)
+    _write_status(run_dir, run, state, job, **fields)
     sweep.ledger.append({"experiment": sweep.spec.id, "key": run.key, "run": run.name, "state": state,
-                         "job_id": job_id, "pid": os.getpid(), "runner": os.getppid(), "git": sweep.git or None,
+                         **_job_fields(job), "pid": os.getpid(), "runner": os.getppid(), "git": sweep.git or None,
                          **fields})
 
 
-def _write_status(run_dir: Path, run: RunSpec, state: str, job_id: str | None, **fields: Any) -> None:
-    write_json(run_dir / "status.json", {"key": run.key, "name": run.name, "state": state, "job_id": job_id,
+def _write_status(run_dir: Path, run: RunSpec, state: str, job: JobRef | None, **fields: Any) -> None:
+    write_json(run_dir / "status.json", {"key": run.key, "name": run.name, "state": state, **_job_fields(job),
                                          "pid": os.getpid(), "updated": round(time.time(), 3), **fields})
+
+
+def _job_fields(job: JobRef | None) -> dict[str, str | None]:
+    return vars(job).copy() if job else {"job_id": None}
 
 
 def _config(sweep: Sweep, run: RunSpec) -> dict[str, Any]:
@@ -196,5 +208,5 @@ def record_abandoned(sweep: Sweep, run: RunSpec, state: str, reason: str) -> Out
     previous = read_json(run_dir / "status.json") or {}
     started = previous.get("started")
     duration = round(time.time() - started, 3) if started else None
-    _record(sweep, run, run_dir, state, previous.get("job_id"), started=started, duration_s=duration, error=error)
+    _record(sweep, run, run_dir, state, None, started=started, duration_s=duration, error=error)
     return Outcome(state, error=error, duration_s=duration or 0.0)

@@ -1,4 +1,4 @@
-"""What a cluster job runs: `python -m utils.job_entry SWEEP_FILE RUN_KEY [--job-id ID]`.
+"""What a qsub job runs: `python -m utils.job_entry SWEEP_FILE RUN_KEY --backend NAME --job-id ID`.
 
 The same call as a local worker's: load the frozen sweep, execute the run, record it in the ledger.
 Exit code 0 when the run ended done, 1 otherwise (so the scheduler's own accounting agrees).
@@ -15,10 +15,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m utils.job_entry")
     parser.add_argument("sweep_file", type=Path)
     parser.add_argument("key")
-    parser.add_argument("--job-id", default=None)
+    parser.add_argument("--backend", required=True)
+    parser.add_argument("--job-id", required=True)
     args = parser.parse_args(argv)
     faulthandler.enable()
-    from utils.execute import execute_run
+    from utils.backends.cluster import get_backend
+    from utils.execute import JobRef, execute_run
     from utils.sweep import load_sweep
 
     sweep = load_sweep(args.sweep_file)
@@ -26,7 +28,8 @@ def main(argv: list[str] | None = None) -> int:
     if run is None:
         print(f"run {args.key} is not in {args.sweep_file}", file=sys.stderr)
         return 2
-    outcome = execute_run(sweep, run, job_id=args.job_id)
+    job = JobRef(args.backend, get_backend(args.backend).array_of(args.job_id), args.job_id)
+    outcome = execute_run(sweep, run, job=job)
     print(f"{run.name}: {outcome.state}")
     return 0 if outcome.state in ("done", "ended elsewhere") else 1
 

@@ -66,7 +66,3 @@ def _format(value: Any) -> str:
 
 def experiment_dir(training_data: Path, spec: ExperimentSpec) -> Path:
     return training_data / spec.folder / spec.name
-
-
-def run_dir(training_data: Path, spec: ExperimentSpec, run: RunSpec) -> Path:
-    return experiment_dir(training_data, spec) / run.name

@@ -26,20 +26,21 @@ def _scheduler(name: str) -> Scheduler:
     return scheduler
 
 
-@pytest.fixture(scope="session")
-def slurm():
-    scheduler = _scheduler("slurm")
+def _serve(name: str):
+    scheduler = _scheduler(name)
     yield scheduler
     scheduler.stop()
     shutil.rmtree(scheduler.workdir, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def slurm():
+    yield from _serve("slurm")
 
 
 @pytest.fixture(scope="session")
 def sge():
-    scheduler = _scheduler("sge")
-    yield scheduler
-    scheduler.stop()
-    shutil.rmtree(scheduler.workdir, ignore_errors=True)
+    yield from _serve("sge")
 
 
 @pytest.fixture(params=["local", "slurm", "sge"])

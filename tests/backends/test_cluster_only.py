@@ -61,3 +61,22 @@ def test_large_sweeps_are_split_into_several_arrays(scheduler: str, request, tmp
     # jobs import neuro from the frozen copy of the code, not from the working tree
     log = (tmp_path / "training_data" / "tasks" / "toy" / "x=1.0__rep0" / "stdout.log").read_text()
     assert f"neuro code from {tmp_path / 'training_data' / '.code'}" in log
+
+
+@pytest.mark.parametrize("scheduler", ["slurm", "sge"])
+def test_runs_in_flight_are_not_submitted_twice(scheduler: str, request, tmp_path: Path, monkeypatch) -> None:
+    for key, value in request.getfixturevalue(scheduler).env.items():
+        monkeypatch.setenv(key, value)
+    exp = toy_experiment(tmp_path, grid="x: [1.0]", repetitions=1, params="{epochs: 40, sleep_s: 0.5}")
+    assert neuro("run", str(exp), "--backend", scheduler, cwd=tmp_path).returncode == 0
+    run_dir = tmp_path / "training_data" / "tasks" / "toy" / "x=1.0__rep0"
+    _wait(lambda: _status(run_dir).get("state") == "running")
+    running = ledger_events(tmp_path)[-1]
+    assert running["backend"] == scheduler and running["array_job"] == ledger_events(tmp_path)[0]["array_job"]
+    again = neuro("run", str(exp), "--backend", scheduler, cwd=tmp_path)
+    assert "1 runs: 0 done, 1 queued or running on the cluster, 0 to run" in again.stdout
+    assert [e["state"] for e in ledger_events(tmp_path)] == ["queued", "running"]
+    status = neuro("status", str(exp), cwd=tmp_path).stdout
+    assert "running" in status and running["job_id"] in status
+    assert "cancelled 1 runs (1 " + scheduler + ")" in neuro("cancel", str(exp), cwd=tmp_path).stdout
+    assert ledger_events(tmp_path)[-1]["state"] == "cancelled"

@@ -15,6 +15,7 @@ from utils.errors import NeuroError
 from utils.runs import RunSpec
 from utils.sweep import Sweep
 
+
 class SubmissionError(NeuroError):
     """The scheduler refused a submission; the message quotes it."""
 
@@ -54,6 +55,10 @@ class ClusterBackend(ABC):
     @abstractmethod
     def task_job_id(self, array_id: str, position: int, size: int) -> str:
         """The job id of the array's task at `position` (0-based), as the scheduler names it."""
+
+    @abstractmethod
+    def array_of(self, task_job_id: str) -> str:
+        """The array job id a task's job id belongs to."""
 
     @abstractmethod
     def live_jobs(self, array_ids: set[str]) -> set[str]:

@@ -8,6 +8,7 @@ import shlex
 from pathlib import Path
 
 from utils.backends.cluster import ArrayRequest, ClusterBackend, SubmissionError, run_command, walltime
+from utils.sections import Resources
 from utils.sweep import Sweep
 
 BODY = """\
@@ -20,7 +21,7 @@ mkdir -p "${{dirs[$i]}}"
 exec >>"${{dirs[$i]}}/scheduler.log" 2>&1
 export PYTHONPATH={code}"${{PYTHONPATH:+:$PYTHONPATH}}"
 export OMP_NUM_THREADS={cpus} MKL_NUM_THREADS={cpus}
-exec {python} -m utils.job_entry {sweep_file} "${{keys[$i]}}" --job-id "{job_id}"
+exec {python} -m utils.job_entry {sweep_file} "${{keys[$i]}}" --backend {backend} --job-id "{job_id}"
 """
 
 
@@ -33,6 +34,15 @@ class QsubBackend(ClusterBackend):
         return sweep.spec.qsub.max_array_size
 
     def directives(self, request: ArrayRequest) -> list[str]:
+        """Name, array, queue and resources, in the dialect's words (paths go to qsub as arguments)."""
+        queue = request.sweep.spec.qsub.queue
+        return [f"-N {request.job_name}", *self.array(len(request.runs)), *([f"-q {queue}"] if queue else []),
+                *self.resources(request.sweep.spec.resources, request.sweep.spec.qsub.parallel_env)]
+
+    def array(self, size: int) -> list[str]:
+        raise NotImplementedError
+
+    def resources(self, res: Resources, parallel_env: str) -> list[str]:
         raise NotImplementedError
 
     def render(self, request: ArrayRequest) -> str:
@@ -46,7 +56,7 @@ class QsubBackend(ClusterBackend):
                            dirs=" ".join(q(str(request.sweep.run_dir(run))) for run in request.runs),
                            index=self.index, code=q(str(request.code_dir)),
                            cpus=request.sweep.spec.resources.cpus, job_id=self.job_id,
-                           python=q(request.python), sweep_file=q(str(request.sweep_file)))
+                           python=q(request.python), sweep_file=q(str(request.sweep_file)), backend=self.name)
         return "\n".join(["#!/bin/bash", *directives, "", body])
 
     def submit_command(self, script: Path, log_dir: Path) -> list[str]:
@@ -69,6 +79,9 @@ class QsubBackend(ClusterBackend):
     def task_job_id(self, array_id: str, position: int, size: int) -> str:
         return array_id.replace("[]", f"[{position}]")
 
+    def array_of(self, task_job_id: str) -> str:
+        return re.sub(r"\[\d+\]", "[]", task_job_id)
+
     def live_jobs(self, array_ids: set[str]) -> set[str]:
         listed = {_base(job) for job in parse_qstat(run_command(["qstat"], "qstat"))}
         return {job for job in array_ids if _base(job) in listed}
@@ -86,18 +99,13 @@ class SGEBackend(QsubBackend):
     index = "$(( SGE_TASK_ID - 1 ))"
     job_id = "${JOB_ID}.${SGE_TASK_ID}"
 
-    def directives(self, request: ArrayRequest) -> list[str]:
-        spec = request.sweep.spec
-        res = spec.resources
-        lines = [f"-N {request.job_name}", "-S /bin/bash", f"-t 1-{len(request.runs)}"]
-        if spec.qsub.queue:
-            lines.append(f"-q {spec.qsub.queue}")
-        if res.cpus > 1:
-            lines.append(f"-pe {spec.qsub.parallel_env} {res.cpus}")
-        lines.append(f"-l h_vmem={_mem(res.mem_gb / res.cpus, 'G', 'M')},h_rt={walltime(res.time_min)}")
-        if res.gpus:
-            lines.append(f"-l gpu={res.gpus}")
-        return lines
+    def array(self, size: int) -> list[str]:
+        return ["-S /bin/bash", f"-t 1-{size}"]
+
+    def resources(self, res: Resources, parallel_env: str) -> list[str]:
+        return [*([f"-pe {parallel_env} {res.cpus}"] if res.cpus > 1 else []),
+                f"-l h_vmem={_mem(res.mem_gb / res.cpus, 'G', 'M')},h_rt={walltime(res.time_min)}",
+                *([f"-l gpu={res.gpus}"] if res.gpus else [])]
 
     def submit_command(self, script: Path, log_dir: Path) -> list[str]:
         return ["qsub", "-terse", "-o", f"{log_dir}/", "-e", f"{log_dir}/", str(script)]
@@ -113,6 +121,9 @@ class SGEBackend(QsubBackend):
     def task_job_id(self, array_id: str, position: int, size: int) -> str:
         return f"{array_id}.{position + 1}"
 
+    def array_of(self, task_job_id: str) -> str:
+        return task_job_id.split(".")[0]
+
 
 class PBSProBackend(QsubBackend):
     """PBS Pro / OpenPBS: -J 0-N (only for 2 or more runs), $PBS_ARRAY_INDEX, select statements."""
@@ -121,18 +132,13 @@ class PBSProBackend(QsubBackend):
     index = "${PBS_ARRAY_INDEX:-0}"
     job_id = "${PBS_JOBID}"
 
-    def directives(self, request: ArrayRequest) -> list[str]:
-        spec = request.sweep.spec
-        res = spec.resources
-        select = f"select=1:ncpus={res.cpus}:mem={_mem(res.mem_gb, 'gb', 'mb')}"
-        if res.gpus:
-            select += f":ngpus={res.gpus}"
-        lines = [f"-N {request.job_name}"]
-        if len(request.runs) > 1:
-            lines.append(f"-J 0-{len(request.runs) - 1}")
-        if spec.qsub.queue:
-            lines.append(f"-q {spec.qsub.queue}")
-        return [*lines, f"-l {select}", f"-l walltime={walltime(res.time_min)}"]
+    def array(self, size: int) -> list[str]:
+        return [f"-J 0-{size - 1}"] if size > 1 else []  # PBS Pro refuses a one-element array
+
+    def resources(self, res: Resources, parallel_env: str) -> list[str]:
+        gpus = f":ngpus={res.gpus}" if res.gpus else ""
+        return [f"-l select=1:ncpus={res.cpus}:mem={_mem(res.mem_gb, 'gb', 'mb')}{gpus}",
+                f"-l walltime={walltime(res.time_min)}"]
 
 
 class TorqueBackend(QsubBackend):
@@ -142,14 +148,12 @@ class TorqueBackend(QsubBackend):
     index = "${PBS_ARRAYID:-0}"
     job_id = "${PBS_JOBID}"
 
-    def directives(self, request: ArrayRequest) -> list[str]:
-        spec = request.sweep.spec
-        res = spec.resources
-        nodes = f"nodes=1:ppn={res.cpus}" + (f":gpus={res.gpus}" if res.gpus else "")
-        lines = [f"-N {request.job_name}", f"-t 0-{len(request.runs) - 1}"]
-        if spec.qsub.queue:
-            lines.append(f"-q {spec.qsub.queue}")
-        return [*lines, f"-l {nodes}", f"-l mem={_mem(res.mem_gb, 'gb', 'mb')}",
+    def array(self, size: int) -> list[str]:
+        return [f"-t 0-{size - 1}"]
+
+    def resources(self, res: Resources, parallel_env: str) -> list[str]:
+        gpus = f":gpus={res.gpus}" if res.gpus else ""
+        return [f"-l nodes=1:ppn={res.cpus}{gpus}", f"-l mem={_mem(res.mem_gb, 'gb', 'mb')}",
                 f"-l walltime={walltime(res.time_min)}"]
 
 

@@ -20,13 +20,14 @@ class SlurmRun:
     def __call__(self) -> str:
         import submitit
 
-        from utils.execute import execute_run, stop_requested
+        from utils.execute import JobRef, execute_run, stop_requested
         from utils.sweep import load_sweep
 
         sweep = load_sweep(Path(self.sweep_file))
         run = next(r for r in sweep.runs if r.key == self.key)
         signal.signal(signal.SIGTERM, _terminated)
-        outcome = execute_run(sweep, run, job_id=submitit.JobEnvironment().job_id)
+        job_id = submitit.JobEnvironment().job_id
+        outcome = execute_run(sweep, run, job=JobRef("slurm", SlurmBackend().array_of(job_id), job_id))
         if stop_requested():
             sys.exit(-1)  # submitit's requeue in progress: leave without a result
         if outcome.state not in ("done", "ended elsewhere"):
@@ -90,6 +91,9 @@ class SlurmBackend(ClusterBackend):
 
     def task_job_id(self, array_id: str, position: int, size: int) -> str:
         return f"{array_id}_{position}" if size > 1 else array_id
+
+    def array_of(self, task_job_id: str) -> str:
+        return task_job_id.split("_")[0]
 
     def live_jobs(self, array_ids: set[str]) -> set[str]:
         listed = set(run_command(["squeue", "-h", "-o", "%F"], "squeue").split())
