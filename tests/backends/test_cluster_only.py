@@ -80,3 +80,36 @@ def test_runs_in_flight_are_not_submitted_twice(scheduler: str, request, tmp_pat
     assert "running" in status and running["job_id"] in status
     assert "cancelled 1 runs (1 " + scheduler + ")" in neuro("cancel", str(exp), cwd=tmp_path).stdout
     assert ledger_events(tmp_path)[-1]["state"] == "cancelled"
+
+
+def test_preemption_signal_checkpoints_requeues_and_resumes(slurm, tmp_path: Path, monkeypatch) -> None:
+    """Slurm's warning signal (USR2, sent before a time limit or a preemption) reaches submitit, which
+    calls the run's checkpoint() and requeues it; the run resumes from its last checkpoint."""
+    for key, value in slurm.env.items():
+        monkeypatch.setenv(key, value)
+    exp = toy_experiment(tmp_path, grid="x: [1.0]", repetitions=1, params="{epochs: 10, sleep_s: 0.5}")
+    assert neuro("run", str(exp), "--backend", "slurm", cwd=tmp_path).returncode == 0
+    run_dir = tmp_path / "training_data" / "tasks" / "toy" / "x=1.0__rep0"
+    _wait(lambda: _status(run_dir).get("state") == "running" and _status(run_dir).get("step", -1) >= 2)
+    job = _status(run_dir)["job_id"]
+    subprocess.run(["scancel", "--signal=USR2", job], check=True, env={**os.environ, **slurm.env})
+    _wait(lambda: _status(run_dir).get("state") == "done")
+    events = ledger_events(tmp_path)
+    assert [e["state"] for e in events] == ["queued", "running", "interrupted", "running", "done"]
+    assert events[2]["error"] == "preempted or timed out: requeued"
+    assert "resumed from checkpoint last.pt (epoch" in (run_dir / "stdout.log").read_text()
+
+
+@pytest.mark.parametrize("scheduler", ["slurm", "sge"])
+def test_a_project_path_with_spaces_quotes_and_substitutions(scheduler: str, request, tmp_path: Path,
+                                                            monkeypatch) -> None:
+    for key, value in request.getfixturevalue(scheduler).env.items():
+        monkeypatch.setenv(key, value)
+    workspace = tmp_path / "my lab's $(touch pwned) `x` project"
+    workspace.mkdir()
+    exp = toy_experiment(workspace, grid="x: [1.0, 2.0]", repetitions=1, params="{epochs: 1}")
+    result = neuro("run", str(exp), "--backend", scheduler, "--wait", cwd=workspace)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert [e["state"] for e in ledger_events(workspace)][-1] == "done"
+    assert len([e for e in ledger_events(workspace) if e["state"] == "done"]) == 2
+    assert not list(tmp_path.rglob("pwned")) and not (Path.cwd() / "pwned").exists()
