@@ -122,16 +122,8 @@ def parse_spec(raw: Any, source: Source, base_dirs: list[Path]) -> ExperimentSpe
     grid = _varying(raw.get("grid", {}), "grid", task, source)
     zipped = _varying(raw.get("zip", {}), "zip", task, source)
     _check_overlaps(params, grid, zipped, source)
-    for param, info in task.parameters().items():
-        if info.default is dataclasses.MISSING and not (param in params or param in grid or param in zipped):
-            raise source.error(f"params.{param}", "required parameter not set", "add it to params or grid")
-    lengths = {len(v) for v in zipped.values()}
-    if len(lengths) > 1:
-        sizes = ", ".join(f"{k}: {len(v)}" for k, v in zipped.items())
-        raise source.error("zip", f"lists of unequal length ({sizes})", "give every zip list the same length")
-    rows = [json.dumps(row) for row in zip(*zipped.values())]
-    if len(set(rows)) != len(rows):
-        raise source.error("zip", "two zip rows are identical", "make every row (the i-th values together) differ")
+    _check_required(task, {**params, **grid, **zipped}, source)
+    _check_zip_rows(zipped, source)
     sections = {key: _section(raw.get(key, {}), key, cls, source) for key, cls in SECTIONS.items()}
     metric = sections["metric"]
     if metric.name is None and task.metric:
@@ -220,6 +212,21 @@ def _check_overlaps(params: dict, grid: dict, zipped: dict, source: Source) -> N
     for name in zipped:
         if name in params:
             raise source.error(f"zip.{name}", "also set in params", "remove it from params or from zip")
+
+
+def _check_required(task: Task, given: dict, source: Source) -> None:
+    for param, info in task.parameters().items():
+        if info.default is dataclasses.MISSING and param not in given:
+            raise source.error(f"params.{param}", "required parameter not set", "add it to params or grid")
+
+
+def _check_zip_rows(zipped: dict[str, list], source: Source) -> None:
+    if len({len(v) for v in zipped.values()}) > 1:
+        sizes = ", ".join(f"{k}: {len(v)}" for k, v in zipped.items())
+        raise source.error("zip", f"lists of unequal length ({sizes})", "give every zip list the same length")
+    rows = [json.dumps(row) for row in zip(*zipped.values())]
+    if len(set(rows)) != len(rows):
+        raise source.error("zip", "two zip rows are identical", "make every row (the i-th values together) differ")
 
 
 def _section(raw: Any, key: str, cls: type, source: Source) -> Any:
