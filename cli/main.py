@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from cli import results, run, status, tasks, tb
+from cli import data, results, run, status, tasks, tb
 from utils.errors import NeuroError
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
@@ -27,6 +27,7 @@ app.command()(results.results)
 app.command()(status.ls)
 app.command()(tb.tb)
 app.command()(tasks.tasks)
+app.add_typer(data.app, name="data")
 
 
 def main(argv: list[str] | None = None) -> None:

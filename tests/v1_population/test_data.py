@@ -1,0 +1,107 @@
+"""The published V1 format: the synthetic generator writes it, the loader reads and checks it."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from experiments.v1_population.data import combine_regions, load_region
+from experiments.v1_population.metrics import noise_corrected, pearson_per_neuron, split_half_reliability
+from experiments.v1_population.synthetic import GroundTruth, SyntheticSpec, make_synthetic
+from tests.conftest import neuro
+from utils.errors import NeuroError
+
+SMALL = SyntheticSpec(seed=3, neurons=12, images=240, repeats=10)
+
+
+@pytest.fixture(scope="module")
+def region(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("region")
+    make_synthetic(folder, SMALL)
+    return folder
+
+
+def test_synthetic_files_have_the_published_shapes_and_dtypes(region: Path) -> None:
+    shapes = {name: np.load(region / name).shape for name in
+              ("training_inputs.npy", "training_set.npy", "validation_inputs.npy", "validation_set.npy",
+               "raw_validation_set.npy")}
+    assert shapes == {"training_inputs.npy": (240, 961), "training_set.npy": (240, 12),
+                      "validation_inputs.npy": (50, 961), "validation_set.npy": (50, 12),
+                      "raw_validation_set.npy": (10, 50, 12)}
+    assert all(np.load(region / name).dtype == np.float32 for name in shapes)
+    responses = np.load(region / "training_set.npy")
+    assert responses.min() >= 0 and np.all(responses == np.round(responses))  # spike counts
+    assert np.allclose(np.load(region / "validation_set.npy"), np.load(region / "raw_validation_set.npy").mean(0))
+
+
+def test_same_seed_same_files(region: Path, tmp_path: Path) -> None:
+    make_synthetic(tmp_path, SMALL)
+    for name in ("training_inputs.npy", "training_set.npy", "raw_validation_set.npy"):
+        assert np.array_equal(np.load(region / name), np.load(tmp_path / name))
+
+
+def test_the_ground_truth_reaches_the_noise_ceiling(region: Path) -> None:
+    data = load_region(region)
+    truth = GroundTruth(**dict(np.load(region / "ground_truth.npz")))
+    r = pearson_per_neuron(truth.rates(data.val_x), data.val_y)
+    recorded = json.loads((region / "ground_truth.json").read_text())["ground_truth_validation_r"]
+    assert r.mean() == pytest.approx(recorded, abs=1e-6) and 0.5 < recorded < 0.98
+    corrected = noise_corrected(r, split_half_reliability(data.raw_val))
+    assert abs(np.median(corrected) - 1.0) < 0.15  # a perfect model is at the ceiling
+
+
+def test_pearson_counts_constant_columns_as_zero_and_respects_masks() -> None:
+    target = np.array([[1.0, 2.0], [2.0, 2.0], [3.0, 2.0], [9.0, 5.0]])
+    prediction = np.array([[1.0, 0.0], [2.0, 1.0], [3.0, 2.0], [0.0, 3.0]])
+    mask = np.array([[1, 1], [1, 1], [1, 1], [0, 0]], dtype=float)
+    assert pearson_per_neuron(prediction, target, mask).tolist() == [pytest.approx(1.0), 0.0]
+
+
+def test_regions_combine_block_diagonally_with_masks(region: Path, tmp_path: Path) -> None:
+    make_synthetic(tmp_path, SyntheticSpec(seed=4, neurons=5, images=100))
+    both = combine_regions([load_region(region), load_region(tmp_path)])
+    assert both.train_x.shape == (340, 961) and both.train_y.shape == (340, 17)
+    assert both.train_mask[:240, :12].all() and not both.train_mask[:240, 12:].any()
+    assert both.train_mask[240:, 12:].all() and not both.train_mask[240:, :12].any()
+    assert both.val_mask.shape == (100, 17) and both.val_mask.sum() == 50 * 12 + 50 * 5
+
+
+BROKEN = {
+    "wrong_image_size": ("training_inputs.npy", np.zeros((240, 900), np.float32), "shape (240, 900)"),
+    "neuron_mismatch": ("validation_set.npy", np.zeros((50, 11), np.float32), "as many neurons"),
+    "row_mismatch": ("training_set.npy", np.zeros((239, 12), np.float32), "239 rows but 240 training images"),
+    "nan": ("training_set.npy", np.full((240, 12), np.nan, np.float32), "2880 NaN"),
+    "raw_shape": ("raw_validation_set.npy", np.zeros((10, 49, 12), np.float32), "expected (repeats, 50, 12)"),
+    "text": ("training_set.npy", np.array([["a"] * 12] * 240), "not numeric"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BROKEN))
+def test_broken_folders_are_clear_errors(case: str, region: Path, tmp_path: Path) -> None:
+    name, array, message = BROKEN[case]
+    for path in region.glob("*.npy"):
+        (tmp_path / path.name).write_bytes(path.read_bytes())
+    np.save(tmp_path / name, array)
+    with pytest.raises(NeuroError, match=None) as error:
+        load_region(tmp_path)
+    assert str(error.value).startswith(f"{tmp_path / name}:") and message in str(error.value)
+    result = neuro("data", "check", str(tmp_path), cwd=tmp_path)
+    assert result.returncode == 2 and message in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_missing_folder_and_missing_file(tmp_path: Path) -> None:
+    result = neuro("data", "check", str(tmp_path / "region9"), cwd=tmp_path)
+    assert result.returncode == 2 and "no such data folder" in result.stderr and "neuro data make v1" in result.stderr
+    (tmp_path / "region1").mkdir()
+    with pytest.raises(NeuroError, match="training_inputs.npy: missing"):
+        load_region(tmp_path / "region1")
+
+
+def test_make_and_check_from_the_command_line(tmp_path: Path) -> None:
+    made = neuro("data", "make", "v1", "--out", "Data/syn", "--neurons", "7", "--images", "120", cwd=tmp_path)
+    assert made.returncode == 0 and "120 training images, 7 neurons" in made.stdout
+    checked = neuro("data", "check", "Data/syn", cwd=tmp_path)
+    assert checked.returncode == 0 and "ok: 120 training images, 50 validation images, 7 neurons" in checked.stdout
+    assert "split-half reliability median" in checked.stdout
