@@ -22,4 +22,11 @@ BUILTIN_TASKS: dict[str, BuiltinTask] = {
         metric="test_accuracy",
         mode="max",
     ),
+    "v1_population": BuiltinTask(
+        params="experiments.v1_population.params:V1Params",
+        train="experiments.v1_population.task:train",
+        description="HSM, LN and LNLN models of V1 population responses to natural images (Antolik 2016)",
+        metric="validation_r",
+        mode="max",
+    ),
 }

@@ -1,0 +1,36 @@
+"""Which data a fit uses: the published regions when present, else synthetic ones of the same size."""
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+from experiments.v1_population.data import V1Data, combine_regions, load_region
+from experiments.v1_population.synthetic import SyntheticSpec, make_synthetic
+from utils.errors import NeuroError
+
+# The published regions' sizes: (training images, neurons).
+REGION_SIZES = {1: (1800, 103), 2: (1260, 55), 3: (1800, 102)}
+
+
+def region_folder(data_dir: Path, region: int, dataset: str) -> Path:
+    """Data/region<k> (published), or Data/synthetic_v1/region<k>, written on first use."""
+    published = data_dir / f"region{region}"
+    if dataset == "published" or (dataset == "auto" and published.is_dir()):
+        return published
+    folder = data_dir / "synthetic_v1" / f"region{region}"
+    if not folder.is_dir():
+        if region not in REGION_SIZES:
+            raise NeuroError(f"region {region}: no published region has that number; use 1, 2 or 3")
+        images, neurons = REGION_SIZES[region]
+        partial = folder.with_name(f".{folder.name}.{os.getpid()}")  # two runs may race to write it
+        make_synthetic(partial, SyntheticSpec(seed=region, neurons=neurons, images=images))
+        try:
+            partial.rename(folder)
+        except OSError:
+            shutil.rmtree(partial, ignore_errors=True)  # another run wrote it first
+    return folder
+
+
+def load_data(data_dir: Path, regions: list[int], dataset: str) -> V1Data:
+    return combine_regions([load_region(region_folder(data_dir, r, dataset)) for r in regions])
