@@ -44,8 +44,11 @@ class SlurmRun:
 
 
 def _terminated(signum, frame) -> None:
-    """Slurm's SIGTERM (requeue, preemption, time limit, scancel): record the run interrupted."""
-    from utils.execute import request_stop
+    """Slurm's SIGTERM (requeue, preemption, time limit, scancel): record the run interrupted. When the
+    run is already stopping (submitit's requeue after USR2 sends this too), let it finish recording."""
+    from utils.execute import request_stop, stop_requested
+    if stop_requested():
+        return
     request_stop("terminated by Slurm (requeue, preemption, time limit or scancel)")
     raise KeyboardInterrupt
 
