@@ -92,7 +92,7 @@ MpiDefault=none
 ReturnToService=2
 MaxArraySize=1001
 MinJobAge=600
-KillWait=2
+KillWait=10
 SchedulerParameters=bf_interval=1,sched_interval=2
 NodeName={host} CPUs={cpus} RealMemory=20000 State=UNKNOWN
 PartitionName=debug Nodes={host} Default=YES MaxTime=INFINITE State=UP
