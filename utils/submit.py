@@ -19,6 +19,7 @@ from utils.snapshot import snapshot_code
 from utils.sweep import Sweep
 
 END_STATES = ("done", "failed", "cancelled")
+WAITING = ("queued", "running", "interrupted")   # a cluster run in these states may still have a live job (requeue)
 
 
 @dataclass
@@ -62,7 +63,7 @@ def submit_sweep(sweep: Sweep, plan: Plan, backend_name: str) -> Submission:
 def in_flight(sweep: Sweep) -> set[str]:
     """Run keys whose cluster job is still queued or running (asks each scheduler once)."""
     active = [e for e in sweep.ledger.latest(sweep.spec.id).values()
-              if e["state"] in ("queued", "running") and e.get("array_job") and e.get("backend")]
+              if e["state"] in WAITING and e.get("array_job") and e.get("backend")]
     by_backend: dict[str, set[str]] = {}
     for event in active:
         by_backend.setdefault(event["backend"], set()).add(event["array_job"])
@@ -101,7 +102,8 @@ def wait_for(sweep: Sweep, submission: Submission, keys: set[str], poll_s: float
 def cancel_sweep(sweep: Sweep, grace_s: float = 30.0) -> Counter:
     """Cancel the sweep's queued and running runs (scancel/qdel, or stop a local `neuro run`),
     then record them cancelled. Returns how many were cancelled per backend."""
-    active = [e for e in sweep.ledger.latest(sweep.spec.id).values() if e["state"] in ("queued", "running")]
+    active = [e for e in sweep.ledger.latest(sweep.spec.id).values()
+              if e["state"] in ("queued", "running") or (e["state"] == "interrupted" and e.get("backend"))]
     clusters: dict[str, set[str]] = {}
     runners: set[int] = set()
     for event in active:
@@ -110,7 +112,8 @@ def cancel_sweep(sweep: Sweep, grace_s: float = 30.0) -> Counter:
         elif event.get("host") == socket.gethostname() and event.get("runner"):
             runners.add(event["runner"])
     for name, arrays in clusters.items():
-        get_backend(name).cancel(arrays)
+        backend = get_backend(name)
+        backend.cancel(backend.live_jobs(arrays))  # jobs that already left the queue need no cancelling
     for name, arrays in clusters.items():  # running tasks record themselves interrupted as they go
         deadline = time.monotonic() + grace_s
         while get_backend(name).live_jobs(arrays) and time.monotonic() < deadline:
