@@ -26,14 +26,19 @@ def _wait(condition, timeout: float = 120.0) -> None:
         time.sleep(0.5)
 
 
-def test_scontrol_requeue_resumes_the_run_from_its_checkpoint(slurm, tmp_path: Path, monkeypatch) -> None:
+def _running_on_slurm(slurm, tmp_path: Path, monkeypatch) -> tuple[Path, str]:
+    """Submit a 10-epoch run and wait until it has checkpointed a few epochs; its directory and job id."""
     for key, value in slurm.env.items():
         monkeypatch.setenv(key, value)
     exp = toy_experiment(tmp_path, grid="x: [1.0]", repetitions=1, params="{epochs: 10, sleep_s: 0.5}")
     assert neuro("run", str(exp), "--backend", "slurm", cwd=tmp_path).returncode == 0
     run_dir = tmp_path / "training_data" / "tasks" / "toy" / "x=1.0__rep0"
     _wait(lambda: _status(run_dir).get("state") == "running" and _status(run_dir).get("step", -1) >= 2)
-    job = _status(run_dir)["job_id"]
+    return run_dir, _status(run_dir)["job_id"]
+
+
+def test_scontrol_requeue_resumes_the_run_from_its_checkpoint(slurm, tmp_path: Path, monkeypatch) -> None:
+    run_dir, job = _running_on_slurm(slurm, tmp_path, monkeypatch)
     subprocess.run(["scontrol", "requeue", job], check=True, env={**os.environ, **slurm.env})
     _wait(lambda: _status(run_dir).get("state") == "done")
     states = [e["state"] for e in ledger_events(tmp_path)]
@@ -85,13 +90,7 @@ def test_runs_in_flight_are_not_submitted_twice(scheduler: str, request, tmp_pat
 def test_preemption_signal_checkpoints_requeues_and_resumes(slurm, tmp_path: Path, monkeypatch) -> None:
     """Slurm's warning signal (USR2, sent before a time limit or a preemption) reaches submitit, which
     calls the run's checkpoint() and requeues it; the run resumes from its last checkpoint."""
-    for key, value in slurm.env.items():
-        monkeypatch.setenv(key, value)
-    exp = toy_experiment(tmp_path, grid="x: [1.0]", repetitions=1, params="{epochs: 10, sleep_s: 0.5}")
-    assert neuro("run", str(exp), "--backend", "slurm", cwd=tmp_path).returncode == 0
-    run_dir = tmp_path / "training_data" / "tasks" / "toy" / "x=1.0__rep0"
-    _wait(lambda: _status(run_dir).get("state") == "running" and _status(run_dir).get("step", -1) >= 2)
-    job = _status(run_dir)["job_id"]
+    run_dir, job = _running_on_slurm(slurm, tmp_path, monkeypatch)
     subprocess.run(["scancel", "--signal=USR2", job], check=True, env={**os.environ, **slurm.env})
     _wait(lambda: _status(run_dir).get("state") == "done")
     events = ledger_events(tmp_path)
