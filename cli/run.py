@@ -28,7 +28,8 @@ def run(experiment: ExperimentArg, set_: SetOption = None, backend: BackendOptio
     from utils.submit import in_flight
     sweep = load(experiment, set_)
     chosen = backend.value if backend else sweep.spec.backend
-    plan = plan_runs(sweep, rerun.value if rerun else None, in_flight(sweep))
+    latest = sweep.latest()
+    plan = plan_runs(sweep, latest, rerun.value if rerun else None, in_flight(latest))
     print(f"{sweep.spec.id}: {len(sweep.runs)} runs: {plan.summary()}")
     ends = {}
     if plan.to_run and chosen == "local":
@@ -70,7 +71,7 @@ def plan(experiment: ExperimentArg, set_: SetOption = None, backend: BackendOpti
     """List the runs an experiment expands into, with their state; for a cluster backend also print
     the exact job script(s) that `neuro run` would submit. Submits nothing."""
     sweep = load(experiment, set_)
-    latest = sweep.ledger.latest(sweep.spec.id)
+    latest = sweep.latest()
     rows = [[str(r.index), r.name, r.key, str(r.seed), latest.get(r.key, {}).get("state", "planned")]
             for r in sweep.runs]
     print(text_table(["#", "run", "key", "seed", "state"], rows))
@@ -81,7 +82,7 @@ def plan(experiment: ExperimentArg, set_: SetOption = None, backend: BackendOpti
         from utils.backends.cluster import get_backend
         from utils.submit import prepare
         cluster = get_backend(chosen)
-        requests = prepare(sweep, [run for run, _ in plan_runs(sweep).to_run], cluster, write=False)
+        requests = prepare(sweep, [run for run, _ in plan_runs(sweep, latest).to_run], cluster, write=False)
         if not requests:
             print(f"\n# nothing to submit to {chosen}: every run is done or failed")
         for number, request in enumerate(requests, 1):

@@ -14,8 +14,7 @@ from utils.sweep import Sweep
 def run_local(sweep: Sweep, plan: Plan, workers: int) -> Counter:
     """Execute the plan's runs with `workers` processes; returns the count of each end state."""
     sweep_file = sweep.freeze()
-    sweep.ledger.append_many([{"experiment": sweep.spec.id, "key": run.key, "run": run.name, "state": "queued",
-                               "pid": os.getpid(), "runner": os.getpid(), "git": sweep.git or None}
+    sweep.ledger.append_many([sweep.event(run, "queued", pid=os.getpid(), runner=os.getpid())
                               for run, _ in plan.to_run])
     progress = Progress(len(plan.to_run))
     previous = signal.signal(signal.SIGTERM, signal.default_int_handler)  # `kill` stops as cleanly as Ctrl-C

@@ -131,9 +131,7 @@ def _record(sweep: Sweep, run: RunSpec, run_dir: Path, state: str, job: JobRef |
     """One state change: status.json (atomic) and a ledger event."""
     fields = {k: v for k, v in fields.items() if v is not None}
     _write_status(run_dir, run, state, job, **fields)
-    sweep.ledger.append({"experiment": sweep.spec.id, "key": run.key, "run": run.name, "state": state,
-                         **_job_fields(job), "pid": os.getpid(), "runner": os.getppid(), "git": sweep.git or None,
-                         **fields})
+    sweep.ledger.append(sweep.event(run, state, **_job_fields(job), pid=os.getpid(), runner=os.getppid(), **fields))
 
 
 def _write_status(run_dir: Path, run: RunSpec, state: str, job: JobRef | None, **fields: Any) -> None:

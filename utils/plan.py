@@ -28,10 +28,11 @@ class Plan:
         return ", ".join(parts)
 
 
-def plan_runs(sweep: Sweep, rerun: Rerun = None, in_flight: set[str] = frozenset()) -> Plan:
-    """Done runs are skipped, failed ones too unless `rerun`; runs whose cluster job is alive
-    (`in_flight`) are left to it; everything else runs, resuming where it started before."""
-    latest = sweep.ledger.latest(sweep.spec.id)
+def plan_runs(sweep: Sweep, latest: dict[str, dict], rerun: Rerun = None,
+              in_flight: set[str] = frozenset()) -> Plan:
+    """From `latest` (the ledger's last event per run key): done runs are skipped, failed ones too
+    unless `rerun`; runs whose cluster job is alive (`in_flight`) are left to it; everything else
+    runs, resuming where it started before."""
     plan = Plan()
     for run in sweep.runs:
         state = latest.get(run.key, {}).get("state")

@@ -35,7 +35,7 @@ class PointResult:
 
 def aggregate(sweep: Sweep) -> list[PointResult]:
     """Group the sweep's runs by grid point; sorted by the experiment's metric (best first)."""
-    latest = sweep.ledger.latest(sweep.spec.id)
+    latest = sweep.latest()
     rows = {json.dumps(p, sort_keys=True): PointResult(p) for p in grid_points(sweep.spec)}
     values: dict[str, dict[str, list[float]]] = {k: {} for k in rows}
     for run in sweep.runs:

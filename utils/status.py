@@ -24,7 +24,7 @@ class RunStatus:
 
 
 def sweep_status(sweep: Sweep) -> list[RunStatus]:
-    latest = sweep.ledger.latest(sweep.spec.id)
+    latest = sweep.latest()
     host, now = socket.gethostname(), time.time()
     out = []
     for run in sweep.runs:

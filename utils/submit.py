@@ -52,17 +52,17 @@ def submit_sweep(sweep: Sweep, plan: Plan, backend_name: str) -> Submission:
     for request in prepare(sweep, [run for run, _ in plan.to_run], backend):
         with sweep.ledger.exclusive() as write:  # the jobs' own events come after these
             array_id = backend.submit(request)
-            write([{"experiment": sweep.spec.id, "key": run.key, "run": run.name, "state": "queued",
-                    "job_id": backend.task_job_id(array_id, position, len(request.runs)), "array_job": array_id,
-                    "backend": backend.name, "git": sweep.git or None}
+            write([sweep.event(run, "queued", job_id=backend.task_job_id(array_id, position, len(request.runs)),
+                               array_job=array_id, backend=backend.name)
                    for position, run in enumerate(request.runs)])
         array_ids.append(array_id)
     return Submission(backend.name, array_ids, len(plan.to_run))
 
 
-def in_flight(sweep: Sweep) -> set[str]:
-    """Run keys whose cluster job is still queued or running (asks each scheduler once)."""
-    active = [e for e in sweep.ledger.latest(sweep.spec.id).values()
+def in_flight(latest: dict[str, dict]) -> set[str]:
+    """Run keys (of `latest`, the ledger's last event per run) whose cluster job is still queued or
+    running; asks each scheduler once."""
+    active = [e for e in latest.values()
               if e["state"] in WAITING and e.get("array_job") and e.get("backend")]
     by_backend: dict[str, set[str]] = {}
     for event in active:
@@ -78,7 +78,7 @@ def wait_for(sweep: Sweep, submission: Submission, keys: set[str], poll_s: float
     seen: dict[str, str] = {}
     try:
         while True:
-            latest = sweep.ledger.latest(sweep.spec.id)
+            latest = sweep.latest()
             for key in keys - seen.keys():
                 event = latest.get(key, {})
                 if event.get("state") in END_STATES:
@@ -102,7 +102,7 @@ def wait_for(sweep: Sweep, submission: Submission, keys: set[str], poll_s: float
 def cancel_sweep(sweep: Sweep, grace_s: float = 30.0) -> Counter:
     """Cancel the sweep's queued and running runs (scancel/qdel, or stop a local `neuro run`),
     then record them cancelled. Returns how many were cancelled per backend."""
-    active = [e for e in sweep.ledger.latest(sweep.spec.id).values()
+    active = [e for e in sweep.latest().values()
               if e["state"] in ("queued", "running") or (e["state"] == "interrupted" and e.get("backend"))]
     clusters: dict[str, set[str]] = {}
     runners: set[int] = set()
@@ -119,7 +119,7 @@ def cancel_sweep(sweep: Sweep, grace_s: float = 30.0) -> Counter:
         while get_backend(name).live_jobs(arrays) and time.monotonic() < deadline:
             time.sleep(1.0)
     _stop_local_runners(runners, grace_s)
-    latest = sweep.ledger.latest(sweep.spec.id)
+    latest = sweep.latest()
     still = [e for e in active if latest[e["key"]]["state"] in ("queued", "running", "interrupted")]
     sweep.ledger.append_many([{"experiment": sweep.spec.id, "key": e["key"], "run": e["run"], "state": "cancelled",
                                "job_id": e.get("job_id"), "array_job": e.get("array_job"),

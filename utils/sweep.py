@@ -38,6 +38,15 @@ class Sweep:
     def run_dir(self, run: RunSpec) -> Path:
         return self.dir / run.name
 
+    def event(self, run: RunSpec, state: str, **fields: Any) -> dict[str, Any]:
+        """A ledger event of one of this sweep's runs (time and host are added on append)."""
+        return {"experiment": self.spec.id, "key": run.key, "run": run.name, "state": state,
+                "git": self.git or None, **fields}
+
+    def latest(self) -> dict[str, dict[str, Any]]:
+        """The ledger's last event of each of this experiment's runs, by run key."""
+        return self.ledger.latest(self.spec.id)
+
     def freeze(self, code_dir: Path | None = None, write: bool = True) -> Path:
         """Write the sweep to <experiment>/.sweeps/<hash>.json (same content, same file) and return it.
         With `code_dir` (a snapshot of the project), task files inside the project load from it."""
