@@ -25,6 +25,7 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(PY) bench/snn_epoch.py
 	$(PY) bench/dispatch.py
+	$(PY) bench/v1_fit.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache

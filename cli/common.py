@@ -1,12 +1,14 @@
 """Helpers shared by the commands: options, and turning an experiment file into a sweep."""
 from __future__ import annotations
 
+import json
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 
+from utils.errors import NeuroError
 from utils.spec import load_spec
 from utils.sweep import Sweep
 from utils.workspace import Workspace
@@ -24,6 +26,21 @@ class Backend(str, Enum):
     torque = "torque"
 
 
-def load(experiment: Path, overrides: list[str] | None) -> Sweep:
-    """Validate the file (errors exit 2 with one line) and expand it into runs."""
-    return Sweep.build(load_spec(experiment, overrides or []), Workspace.current())
+def load(experiment: Path, overrides: list[str] | None, check_data: bool = False) -> Sweep:
+    """Validate the file (errors exit 2 with one line) and expand it into runs; with check_data, also
+    the data the runs will read (for tasks that can check it), before anything is written."""
+    sweep = Sweep.build(load_spec(experiment, overrides or []), Workspace.current())
+    if check_data:
+        _check_data(sweep, experiment)
+    return sweep
+
+
+def _check_data(sweep: Sweep, experiment: Path) -> None:
+    check = sweep.spec.task.load_check()
+    if check is None:
+        return
+    for params in {json.dumps(run.params, sort_keys=True): run.params for run in sweep.runs}.values():
+        try:
+            check(sweep.spec.task.make_params(params), sweep.workspace.data)
+        except NeuroError as err:
+            raise NeuroError(f"{experiment}: {err}") from None

@@ -11,6 +11,11 @@ from cli.common import ExperimentArg, SetOption, load
 from utils.results import aggregate, render
 
 
+class Statistic(str, Enum):
+    mean = "mean"
+    median = "median"
+
+
 class Format(str, Enum):
     table = "table"
     markdown = "markdown"
@@ -20,13 +25,19 @@ class Format(str, Enum):
 
 def results(experiment: ExperimentArg, set_: SetOption = None,
             format: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.table,
-            plot: Annotated[bool, typer.Option("--plot", help="Also write PNGs: metric against each swept parameter.")]
-            = False) -> None:
-    """One row per grid point: metrics as mean ± std (n) over repetitions, best first."""
+            stat: Annotated[Statistic, typer.Option(
+                "--stat", help="mean: mean ± std (n); median: median [10th, 90th percentile] (n).")] = Statistic.mean,
+            plot: Annotated[bool, typer.Option(
+                "--plot", help="Also write PNGs: the metric against each swept parameter, and each logged "
+                               "training curve across repetitions.")] = False) -> None:
+    """One row per grid point: metrics over repetitions, best first."""
     sweep = load(experiment, set_)
-    rows = aggregate(sweep)
-    print(render(rows, format.value, sweep.spec.metric.name))
-    if plot and sweep.spec.metric.name:
-        from utils.plots import plot_results
-        for path in plot_results(rows, sweep.spec.metric.name, sweep.dir / "plots"):
+    rows = aggregate(sweep, stat.value)
+    print(render(rows, format.value, sweep.spec.metric.name, stat.value))
+    if plot:
+        from utils.plots import plot_curves, plot_results
+        written = plot_curves(sweep, stat.value, sweep.dir / "plots")
+        if sweep.spec.metric.name:
+            written += plot_results(rows, sweep.spec.metric.name, sweep.dir / "plots", stat.value)
+        for path in written:
             print(f"wrote {path}", file=sys.stderr)

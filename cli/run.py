@@ -26,7 +26,7 @@ def run(experiment: ExperimentArg, set_: SetOption = None, backend: BackendOptio
         wait: Annotated[bool, typer.Option("--wait", help="Cluster: block until every run ends.")] = False) -> None:
     """Run an experiment: skip done runs, resume interrupted ones, run or submit the rest."""
     from utils.submit import in_flight
-    sweep = load(experiment, set_)
+    sweep = load(experiment, set_, check_data=True)
     chosen = backend.value if backend else sweep.spec.backend
     latest = sweep.latest()
     plan = plan_runs(sweep, latest, rerun.value if rerun else None, in_flight(latest))
@@ -70,7 +70,7 @@ def _submit(sweep: Sweep, plan, backend: str, experiment, wait: bool) -> dict:
 def plan(experiment: ExperimentArg, set_: SetOption = None, backend: BackendOption = None) -> None:
     """List the runs an experiment expands into, with their state; for a cluster backend also print
     the exact job script(s) that `neuro run` would submit. Submits nothing."""
-    sweep = load(experiment, set_)
+    sweep = load(experiment, set_, check_data=True)
     latest = sweep.latest()
     rows = [[str(r.index), r.name, r.key, str(r.seed), latest.get(r.key, {}).get("state", "planned")]
             for r in sweep.runs]

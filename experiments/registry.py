@@ -12,6 +12,8 @@ class BuiltinTask:
     description: str
     metric: str        # the headline metric
     mode: str          # "max" or "min"
+    check: str | None = None   # "module:function", check(params, data_dir): the data a run will read,
+                               # checked before anything runs; raises NeuroError naming file, key and fix
 
 
 BUILTIN_TASKS: dict[str, BuiltinTask] = {
@@ -25,8 +27,10 @@ BUILTIN_TASKS: dict[str, BuiltinTask] = {
     "v1_population": BuiltinTask(
         params="experiments.v1_population.params:V1Params",
         train="experiments.v1_population.task:train",
-        description="HSM, LN and LNLN models of V1 population responses to natural images (Antolik 2016)",
+        description="HSM, LN, LNLN and convolutional models of V1 population responses to natural images "
+                    "(Antolik 2016)",
         metric="validation_r",
         mode="max",
+        check="experiments.v1_population.dataset:check_data",
     ),
 }

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import neuro, neuro_popen, toy_experiment
+from utils.curves import read_curves
 
 ZIP = "zip: {x: [1.0, 2.0, 3.0, 4.0], fail: [none, none, none, exception]}\n"
 WITH_X5 = ["--set", "zip.x=[1.0, 2.0, 3.0, 4.0, 5.0]", "--set", "zip.fail=[none, none, none, exception, none]"]
@@ -51,6 +52,20 @@ def test_results_csv_json_markdown(finished) -> None:
     assert data[1]["metrics"]["score"]["mean"] == pytest.approx(-0.9)
     markdown = neuro("results", str(exp), "--format", "markdown", cwd=workspace).stdout.splitlines()
     assert markdown[0].startswith("| x | fail | score |") and markdown[1].startswith("| --- |")
+
+
+def test_results_median_with_10th_and_90th_percentiles(finished) -> None:
+    workspace, exp = finished
+    out = neuro("results", str(exp), "--stat", "median", cwd=workspace).stdout.splitlines()
+    cells = [[c.strip() for c in line.split("  ") if c.strip()] for line in out[2:]]
+    assert cells[0][:3] == ["2.0", "none", "0.1 [0.02, 0.18] (3)"]      # scores 0.0, 0.1, 0.2
+    assert cells[1][2] == "-0.9 [-0.98, -0.82] (3)"
+    rows = list(csv.DictReader(io.StringIO(neuro("results", str(exp), "--stat", "median", "-f", "csv",
+                                                 cwd=workspace).stdout)))
+    assert [float(rows[0][f"score_{part}"]) for part in ("median", "p10", "p90")] == pytest.approx([0.1, 0.02, 0.18])
+    assert "score_mean" not in rows[0] and rows[0]["score_n"] == "3"
+    bad = neuro("results", str(exp), "--stat", "mode", cwd=workspace)
+    assert bad.returncode == 2 and "mode" in bad.stderr
 
 
 def test_status_and_ls_read_the_ledger(finished) -> None:
@@ -99,6 +114,20 @@ def test_results_plot_writes_a_png_per_numeric_parameter(finished) -> None:
     assert f"wrote {plot}" in result.stderr
     assert plot.read_bytes().startswith(b"\x89PNG") and plot.stat().st_size > 5000
     assert not (plot.parent / "score_vs_fail.png").exists()  # not numeric
+    curve = plot.parent / "curve_loss.png"
+    assert f"wrote {curve}" in result.stderr and curve.read_bytes().startswith(b"\x89PNG")
+
+
+def test_each_run_keeps_its_training_curve(finished) -> None:
+    workspace, _ = finished
+    run_dir = workspace / "training_data" / "tasks" / "toy" / "x=3.0__fail=none__rep1"
+    assert read_curves(run_dir) == {"loss": {0: 2.0, 1: 1.5, 2: pytest.approx(1 + 1 / 3)}}
+
+
+def test_curves_keep_the_last_value_of_a_step_and_skip_a_torn_line(tmp_path: Path) -> None:
+    (tmp_path / "metrics.jsonl").write_text('{"step": 0, "r": 0.1}\n{"step": 1, "r": 0.2}\n'
+                                             '{"step": 1, "r": 0.25, "loss": 3}\n{"step": 2, "r": 0.')
+    assert read_curves(tmp_path) == {"r": {0: 0.1, 1: 0.25}, "loss": {1: 3}}
 
 
 def test_module_form_task_reference(workspace: Path, capsys) -> None:

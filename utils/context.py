@@ -1,6 +1,7 @@
 """What a task function gets as `ctx`: seed, device, TensorBoard, checkpoints, directories, logging."""
 from __future__ import annotations
 
+import json
 import logging
 import math
 import sys
@@ -11,6 +12,7 @@ from typing import Any
 from utils.atomic import write_atomic
 
 CHECKPOINT = "last.pt"
+CURVES = "metrics.jsonl"      # every logged step, one JSON object per line (read by `neuro results --plot`)
 
 
 class RunContext:
@@ -36,11 +38,14 @@ class RunContext:
         return self._writer
 
     def log_metrics(self, step: int, metrics: dict[str, float]) -> None:
-        """Scalars of one step (an epoch) to TensorBoard and to the run's status."""
-        for name, value in metrics.items():
+        """Scalars of one step (an epoch) to TensorBoard, <run>/metrics.jsonl and the run's status."""
+        values = {k: float(v) for k, v in metrics.items()}
+        for name, value in values.items():
             self.writer.add_scalar(name, value, step)
+        with open(self.run_dir / CURVES, "a") as handle:
+            handle.write(json.dumps({"step": step, **values}) + "\n")
         if self._on_metrics:
-            self._on_metrics(step, {k: float(v) for k, v in metrics.items()})
+            self._on_metrics(step, values)
 
     def checkpoint(self, state: dict[str, Any]) -> None:
         """Save `state` atomically; a later attempt of this run gets it from restore()."""

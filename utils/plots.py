@@ -1,16 +1,29 @@
-"""`neuro results --plot`: the experiment's metric against each swept parameter, one PNG each."""
+"""`neuro results --plot`: the experiment's metric against each swept parameter, and every logged
+training curve across repetitions, one PNG each."""
 from __future__ import annotations
 
+import json
+import re
 from pathlib import Path
 
+from utils.curves import read_curves
 from utils.results import PointResult
+from utils.sweep import Sweep
+
+BAND = {"median": ("median", "10-90 percentile"), "mean": ("mean", "± std")}
 
 
-def plot_results(results: list[PointResult], metric: str, out_dir: Path) -> list[Path]:
-    """Mean ± std of `metric` against each numeric swept parameter (other parameters held as lines)."""
+def _pyplot():
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    return plt
+
+
+def plot_results(results: list[PointResult], metric: str, out_dir: Path, stat: str = "mean") -> list[Path]:
+    """`metric` (mean ± std, or median and 10-90 percentiles) against each numeric swept parameter,
+    the other swept parameters as separate lines."""
+    plt = _pyplot()
 
     rows = [r for r in results if metric in r.metrics]
     params = list(rows[0].point) if rows else []
@@ -21,10 +34,12 @@ def plot_results(results: list[PointResult], metric: str, out_dir: Path) -> list
         figure, axes = plt.subplots(figsize=(5, 3.5))
         for label, line in _lines(rows, param).items():
             line.sort(key=lambda r: r.point[param])
-            axes.errorbar([r.point[param] for r in line], [r.metrics[metric].mean for r in line],
-                          yerr=[r.metrics[metric].std for r in line], marker="o", capsize=3, label=label or None)
+            spreads = [r.metrics[metric].spread(stat) for r in line]
+            axes.errorbar([r.point[param] for r in line], [r.metrics[metric].centre(stat) for r in line],
+                          yerr=[[low for low, _ in spreads], [high for _, high in spreads]], marker="o", capsize=3,
+                          label=label or None)
         axes.set_xlabel(param)
-        axes.set_ylabel(f"{metric} (mean ± std)")
+        axes.set_ylabel(f"{metric} ({' '.join(BAND[stat])})")
         if len(_lines(rows, param)) > 1:
             axes.legend(fontsize="small")
         figure.tight_layout()
@@ -43,3 +58,46 @@ def _lines(rows: list[PointResult], param: str) -> dict[str, list[PointResult]]:
         label = ", ".join(f"{k}={v}" for k, v in row.point.items() if k != param)
         lines.setdefault(label, []).append(row)
     return lines
+
+
+def plot_curves(sweep: Sweep, stat: str, out_dir: Path) -> list[Path]:
+    """For each scalar the runs logged during training (metrics.jsonl), one PNG: per grid point the
+    median (or mean) over its finished repetitions at every step, with the 10-90 percentile band
+    (or ± std). Returns the files written."""
+    import numpy as np
+
+    latest = sweep.latest()
+    by_point: dict[str, list[dict[str, dict[int, float]]]] = {}
+    for run in sweep.runs:
+        if latest.get(run.key, {}).get("state") == "done":
+            point = ", ".join(f"{k}={json.dumps(v)}" for k, v in run.varying.items())
+            by_point.setdefault(point, []).append(read_curves(sweep.run_dir(run)))
+    names = sorted({name for runs in by_point.values() for curves in runs for name in curves})
+    plt, written = _pyplot(), []
+    for name in names:
+        figure, axes = plt.subplots(figsize=(6, 4))
+        for point, runs in by_point.items():
+            steps = sorted({step for curves in runs for step in curves.get(name, {})})
+            if not steps:
+                continue
+            values = [[c[name][s] for c in runs if s in c.get(name, {})] for s in steps]
+            if stat == "median":
+                centre = [np.median(v) for v in values]
+                low, high = [np.percentile(v, 10) for v in values], [np.percentile(v, 90) for v in values]
+            else:
+                centre = [np.mean(v) for v in values]
+                low = [m - np.std(v) for m, v in zip(centre, values)]
+                high = [m + np.std(v) for m, v in zip(centre, values)]
+            line, = axes.plot(steps, centre, label=f"{point or sweep.spec.name} ({len(runs)})")
+            axes.fill_between(steps, low, high, color=line.get_color(), alpha=0.2, linewidth=0)
+        axes.set_xlabel("step (epoch)")
+        axes.set_ylabel(name)
+        axes.set_title(f"{name}: {BAND[stat][0]} over repetitions, band {BAND[stat][1]}", fontsize="small")
+        axes.legend(fontsize="x-small")
+        figure.tight_layout()
+        out_dir.mkdir(parents=True, exist_ok=True)
+        path = out_dir / f"curve_{re.sub(r'[^A-Za-z0-9_.-]+', '_', name)}.png"
+        figure.savefig(path, dpi=120)
+        plt.close(figure)
+        written.append(path)
+    return written

@@ -1,4 +1,5 @@
-"""Results of a sweep: one row per grid point, each metric as mean ± std (n) over repetitions."""
+"""Results of a sweep: one row per grid point, each metric over repetitions as mean ± std (n), or as
+median [10th, 90th percentile] (n)."""
 from __future__ import annotations
 
 import json
@@ -12,6 +13,8 @@ from utils.sweep import Sweep
 from utils.table import csv_table, markdown_table, text_table
 
 FORMATS = ("table", "markdown", "csv", "json")
+STATS = ("mean", "median")
+PARTS = {"mean": ("mean", "std", "n"), "median": ("median", "p10", "p90", "n")}
 
 
 @dataclass
@@ -19,8 +22,31 @@ class Stat:
     mean: float
     std: float          # sample standard deviation (0 for a single value)
     n: int
+    median: float
+    p10: float          # 10th and 90th percentiles (linear interpolation between repetitions)
+    p90: float
 
-    def __str__(self) -> str:
+    @classmethod
+    def of(cls, values: list[float]) -> "Stat":
+        if len(values) == 1:
+            v = values[0]
+            return cls(v, 0.0, 1, v, v, v)
+        deciles = statistics.quantiles(values, n=10, method="inclusive")
+        return cls(statistics.fmean(values), statistics.stdev(values), len(values), statistics.median(values),
+                   deciles[0], deciles[-1])
+
+    def centre(self, stat: str) -> float:
+        return self.median if stat == "median" else self.mean
+
+    def spread(self, stat: str) -> tuple[float, float]:
+        """Below and above the centre: the percentiles for the median, one std for the mean."""
+        if stat == "median":
+            return self.median - self.p10, self.p90 - self.median
+        return self.std, self.std
+
+    def show(self, stat: str) -> str:
+        if stat == "median":
+            return f"{self.median:.4g} [{self.p10:.4g}, {self.p90:.4g}] ({self.n})"
         return f"{self.mean:.4g} ± {self.std:.2g} ({self.n})"
 
 
@@ -33,7 +59,7 @@ class PointResult:
     missing: int = 0        # not finished: planned, queued, running, interrupted, cancelled
 
 
-def aggregate(sweep: Sweep) -> list[PointResult]:
+def aggregate(sweep: Sweep, stat: str = "mean") -> list[PointResult]:
     """Group the sweep's runs by grid point; sorted by the experiment's metric (best first)."""
     latest = sweep.latest()
     rows = {json.dumps(p, sort_keys=True): PointResult(p) for p in grid_points(sweep.spec)}
@@ -51,42 +77,37 @@ def aggregate(sweep: Sweep) -> list[PointResult]:
         else:
             rows[point].missing += 1
     for point, row in rows.items():
-        row.metrics = {name: _stat(v) for name, v in values[point].items()}
-    return _sorted(list(rows.values()), sweep.spec.metric.name, sweep.spec.metric.mode)
+        row.metrics = {name: Stat.of(v) for name, v in values[point].items()}
+    return _sorted(list(rows.values()), sweep.spec.metric.name, sweep.spec.metric.mode, stat)
 
 
-def render(results: list[PointResult], fmt: str, first_metric: str | None = None) -> str:
+def render(results: list[PointResult], fmt: str, first_metric: str | None = None, stat: str = "mean") -> str:
     params = list(results[0].point) if results else []
     metrics = sorted({m for r in results for m in r.metrics}, key=lambda m: (m != first_metric, m))
     if fmt == "json":
         return json.dumps([{"params": r.point, "metrics": {m: vars(s) for m, s in r.metrics.items()},
                             "done": r.done, "failed": r.failed, "missing": r.missing} for r in results], indent=2)
     if fmt == "csv":
-        headers = [*params, *[f"{m}_{part}" for m in metrics for part in ("mean", "std", "n")],
-                   "done", "failed", "missing"]
-        rows = [[*r.point.values(), *[_csv_stat(r.metrics.get(m), part) for m in metrics
-                                     for part in ("mean", "std", "n")], r.done, r.failed, r.missing]
-                for r in results]
+        parts = PARTS[stat]
+        headers = [*params, *[f"{m}_{part}" for m in metrics for part in parts], "done", "failed", "missing"]
+        rows = [[*r.point.values(), *[_csv_stat(r.metrics.get(m), part) for m in metrics for part in parts],
+                 r.done, r.failed, r.missing] for r in results]
         return csv_table(headers, rows)
     headers = [*params, *metrics, "failed", "missing"]
-    rows = [[*[_show(v) for v in r.point.values()], *[str(r.metrics[m]) if m in r.metrics else "-" for m in metrics],
-             str(r.failed), str(r.missing)] for r in results]
+    rows = [[*[_show(v) for v in r.point.values()], *[r.metrics[m].show(stat) if m in r.metrics else "-"
+                                                     for m in metrics], str(r.failed), str(r.missing)]
+            for r in results]
     return markdown_table(headers, rows) if fmt == "markdown" else text_table(headers, rows)
 
 
-def _stat(values: list[float]) -> Stat:
-    std = statistics.stdev(values) if len(values) > 1 else 0.0
-    return Stat(statistics.fmean(values), std, len(values))
-
-
-def _sorted(rows: list[PointResult], metric: str | None, mode: str) -> list[PointResult]:
+def _sorted(rows: list[PointResult], metric: str | None, mode: str, stat: str) -> list[PointResult]:
     if not metric:
         return rows
     sign = -1 if mode == "max" else 1
 
     def order(row: PointResult) -> tuple:
-        stat = row.metrics.get(metric)
-        return (stat is None, sign * stat.mean if stat and math.isfinite(stat.mean) else 0.0)
+        value = row.metrics[metric].centre(stat) if metric in row.metrics else math.nan
+        return (not math.isfinite(value), sign * value if math.isfinite(value) else 0.0)
     return sorted(rows, key=order)
 
 

@@ -39,6 +39,7 @@ class Task:
     params_class: type | None               # a dataclass, or None when the task takes a plain dict
     metric: tuple[str, str] | None          # (name, mode) the task reports as its headline
     load_function: Callable[[], TaskFunction]
+    load_check: Callable[[], Callable[[Any, Path], None] | None] = lambda: None
 
     def parameters(self) -> dict[str, ParamInfo]:
         if self.params_class is None:
@@ -83,7 +84,8 @@ def builtin_tasks() -> list[Task]:
 def _builtin(name: str) -> Task:
     entry = BUILTIN_TASKS[name]
     return Task(ref=name, family=name, description=entry.description, params_class=_load_attr(entry.params),
-                metric=(entry.metric, entry.mode), load_function=lambda: _load_attr(entry.train))
+                metric=(entry.metric, entry.mode), load_function=lambda: _load_attr(entry.train),
+                load_check=lambda: _load_attr(entry.check) if entry.check else None)
 
 
 def _load_attr(target: str) -> Any:

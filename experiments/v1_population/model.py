@@ -4,36 +4,41 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
 
 from experiments.v1_population.data import IMAGE_SIDE
 
-# Bounds of the DoG parameters, in pixels (centre, widths) and input units (amplitudes).
-CENTRE = (0.0, IMAGE_SIDE - 1.0)
-SIGMA = (0.5, IMAGE_SIDE / 2)
-DELTA = (0.1, IMAGE_SIDE / 2)       # sigma2 = sigma1 + delta: the surround is always wider
+MODELS = ("hsm", "ln", "lnln", "conv", "conv_dog")
+MIN_SIGMA = 0.5                      # pixels; widths below one pixel stay reachable
+MIN_DELTA = 0.1                      # sigma2 = sigma1 + delta: the surround is always wider
 AMPLITUDE = (0.0, 10.0)
 
 
 class DoGLayer(nn.Module):
-    """Concentric difference-of-Gaussians filters: a1 G(sigma1) - a2 G(sigma1 + delta) at (x, y).
-    Parameters are kept inside their bounds by `clip_()` after every optimiser step."""
+    """Concentric difference-of-Gaussians filters on a side x side grid: a1 G(sigma1) - a2 G(sigma1 + delta)
+    centred at (x, y). Parameters are kept inside their bounds by `clip_()` after every optimiser step."""
 
     def __init__(self, filters: int, generator: torch.Generator, side: int = IMAGE_SIDE):
         super().__init__()
         def uniform(low: float, high: float) -> nn.Parameter:
             return nn.Parameter(low + (high - low) * torch.rand(filters, generator=generator))
+        self.side = side
         self.x, self.y = uniform(side * 0.3, side * 0.7), uniform(side * 0.3, side * 0.7)
-        self.sigma, self.delta = uniform(1.0, 3.0), uniform(1.0, 3.0)
+        widths = (min(1.0, side / 8), min(3.0, side / 4))
+        self.sigma, self.delta = uniform(*widths), uniform(*widths)
         self.a1, self.a2 = uniform(0.5, 1.5), uniform(0.2, 0.8)
         grid = torch.arange(side, dtype=torch.float32)
         self.register_buffer("gy", grid[:, None].expand(side, side).reshape(-1))
         self.register_buffer("gx", grid[None, :].expand(side, side).reshape(-1))
 
     def bounds(self) -> dict[str, tuple[float, float]]:
-        return {"x": CENTRE, "y": CENTRE, "sigma": SIGMA, "delta": DELTA, "a1": AMPLITUDE, "a2": AMPLITUDE}
+        """Centres inside the grid, widths from MIN_SIGMA to half the grid, non-negative amplitudes."""
+        centre, width = (0.0, self.side - 1.0), self.side / 2
+        return {"x": centre, "y": centre, "sigma": (MIN_SIGMA, width), "delta": (MIN_DELTA, width),
+                "a1": AMPLITUDE, "a2": AMPLITUDE}
 
     @torch.no_grad()
     def clip_(self) -> None:
@@ -50,6 +55,35 @@ class DoGLayer(nn.Module):
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
         return images @ self.filters().T
+
+
+class ConvLayer(nn.Module):
+    """A linear convolutional first layer over the 31x31 image: free kernels, or DoG kernels
+    (conv-DoG: each kernel a DoGLayer filter on a kernel_size grid, its centre free within it)."""
+
+    def __init__(self, filters: int, kernel_size: int, stride: int, dog: bool, generator: torch.Generator):
+        super().__init__()
+        self.kernel_size, self.stride = kernel_size, stride
+        if dog:
+            self.dog, self.weight = DoGLayer(filters, generator, side=kernel_size), None
+        else:
+            bound = math.sqrt(6 / (2 * kernel_size ** 2))
+            weight = (torch.rand(filters, kernel_size ** 2, generator=generator) * 2 - 1) * bound
+            self.dog, self.weight = None, nn.Parameter(weight)
+
+    def kernels(self) -> torch.Tensor:
+        """(filters, kernel_size**2)."""
+        return self.dog.filters() if self.dog is not None else self.weight
+
+    def output_size(self) -> int:
+        positions = (IMAGE_SIDE - self.kernel_size) // self.stride + 1
+        return len(self.kernels()) * positions ** 2
+
+    def forward(self, images: torch.Tensor) -> torch.Tensor:
+        k = self.kernel_size
+        kernels = self.kernels().reshape(-1, 1, k, k)
+        out = F.conv2d(images.reshape(-1, 1, IMAGE_SIDE, IMAGE_SIDE), kernels, stride=self.stride)
+        return out.flatten(1)
 
 
 class Readout(nn.Module):
@@ -80,19 +114,40 @@ class PopulationModel(nn.Module):
                 module.clip_()
 
 
-def build_model(kind: str, neurons: int, dog_filters: int, hidden_fraction: float, dropout: float,
-                bias_init: str, generator: torch.Generator) -> PopulationModel:
+def build_model(kind: str, neurons: int, filters: int, hidden_fraction: float, dropout: float, bias_init: str,
+                generator: torch.Generator, kernel_size: int = 7, stride: int = 1) -> PopulationModel:
+    """ln: images -> softplus output; lnln: images -> softplus hidden -> output; hsm: DoG layer -> hidden
+    -> output; conv / conv_dog: convolutional first layer (free or DoG kernels) -> hidden -> output."""
     hidden_units = max(1, round(hidden_fraction * neurons))
     pixels = IMAGE_SIDE ** 2
     if kind == "ln":
         model = PopulationModel(nn.Identity(), Readout(pixels, neurons, dropout), None)
     else:
-        first = DoGLayer(dog_filters, generator) if kind == "hsm" else None
-        hidden = nn.Linear(dog_filters if first else pixels, hidden_units)
+        first: nn.Module | None = None
+        features = pixels
+        if kind == "hsm":
+            first, features = DoGLayer(filters, generator), filters
+        elif kind in ("conv", "conv_dog"):
+            first = ConvLayer(filters, kernel_size, stride, kind == "conv_dog", generator)
+            features = first.output_size()
+        hidden = nn.Linear(features, hidden_units)
         core = nn.Sequential(*([first] if first else []), hidden, nn.Softplus())
         model = PopulationModel(core, Readout(hidden_units, neurons, dropout), hidden)
     _initialise(model, bias_init, generator)
     return model
+
+
+def first_layer_filters(model: PopulationModel) -> np.ndarray:
+    """What the first layer sees, one row per unit, for pictures: DoG filters, conv kernels, the hidden
+    units' receptive fields (LNLN) or the neurons' (LN)."""
+    with torch.no_grad():
+        first = model.core[0] if isinstance(model.core, nn.Sequential) else None
+        if isinstance(first, DoGLayer):
+            return first.filters().cpu().numpy()
+        if isinstance(first, ConvLayer):
+            return first.kernels().cpu().numpy()
+        weights = model.hidden.weight if model.hidden is not None else model.readout.linear.weight
+        return weights.cpu().numpy()
 
 
 def _initialise(model: nn.Module, bias_init: str, generator: torch.Generator) -> None:

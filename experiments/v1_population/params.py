@@ -17,8 +17,11 @@ class V1Params:
         "auto", "published: Data/region<k>; synthetic: generated in Data/synthetic_v1; auto: published if present")
     inputs: Literal["normalised", "scaled"] = _p("normalised", "normalised: training mean/std; scaled: / max")
     # model
-    model: Literal["hsm", "ln", "lnln"] = _p("hsm", "HSM (DoG -> hidden -> output), LN or LNLN")
-    dog_filters: int = _p(9, "difference-of-Gaussians filters (HSM)")
+    model: Literal["hsm", "ln", "lnln", "conv", "conv_dog"] = _p(
+        "hsm", "hsm: DoG -> hidden -> output; ln; lnln; conv / conv_dog: convolutional first layer (free / DoG kernels)")
+    filters: int = _p(9, "first-layer filters: DoG filters (hsm) or kernels (conv, conv_dog)")
+    kernel_size: int = _p(7, "kernel width in pixels (conv, conv_dog)")
+    stride: int = _p(1, "kernel step in pixels (conv, conv_dog)")
     hidden_fraction: float = _p(0.2, "hidden units as a fraction of the neurons (HSM, LNLN)")
     dropout: float = _p(0.0, "dropout before the output layer")
     bias_init: Literal["zeros", "truncated_normal"] = _p("truncated_normal", "initial biases")

@@ -105,3 +105,31 @@ def test_make_and_check_from_the_command_line(tmp_path: Path) -> None:
     checked = neuro("data", "check", "Data/syn", cwd=tmp_path)
     assert checked.returncode == 0 and "ok: 120 training images, 50 validation images, 7 neurons" in checked.stdout
     assert "split-half reliability median" in checked.stdout
+
+
+EXPERIMENT = "name: fit\ntask: v1_population\nparams: {regions: %s, dataset: %s, epochs: 1}\n"
+RUN_ERRORS = {
+    "wrong_shape": ("[1]", "auto", "training_inputs.npy", np.zeros((240, 900), np.float32), "shape (240, 900)"),
+    "neuron_mismatch": ("[1]", "published", "validation_set.npy", np.zeros((50, 11), np.float32), "as many neurons"),
+    "missing_region": ("[1, 2]", "published", None, None, "region2: no such data folder"),
+    "unknown_region": ("[7]", "auto", None, None, "region 7 is neither in"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(RUN_ERRORS))
+@pytest.mark.parametrize("command", ["run", "plan"])
+def test_bad_data_stops_run_and_plan_before_anything_is_written(case: str, command: str, region: Path,
+                                                                  tmp_path: Path) -> None:
+    regions, dataset, name, array, message = RUN_ERRORS[case]
+    folder = tmp_path / "Data" / "region1"
+    folder.mkdir(parents=True)
+    for path in region.glob("*.npy"):
+        (folder / path.name).write_bytes(path.read_bytes())
+    if name:
+        np.save(folder / name, array)
+    (tmp_path / "fit.yaml").write_text(EXPERIMENT % (regions, dataset))
+    result = neuro(command, "fit.yaml", cwd=tmp_path)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert result.stderr.startswith("neuro: error: fit.yaml: params.regions: ") and message in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
+    assert not (tmp_path / "training_data").exists()

@@ -35,8 +35,8 @@ def test_dog_layer_shapes_bounds_and_gradients() -> None:
 
 
 def test_every_model_maps_images_to_positive_rates() -> None:
-    for kind in ("hsm", "ln", "lnln"):
-        model = build_model(kind, neurons=7, dog_filters=4, hidden_fraction=0.5, dropout=0.1,
+    for kind in ("hsm", "ln", "lnln", "conv", "conv_dog"):
+        model = build_model(kind, neurons=7, filters=4, hidden_fraction=0.5, dropout=0.1,
                             bias_init="truncated_normal", generator=torch.Generator().manual_seed(1))
         rates = model(torch.randn(5, 961))
         assert rates.shape == (5, 7) and bool((rates > 0).all()), kind
@@ -53,5 +53,5 @@ def test_a_fit_recovers_90_percent_of_the_ground_truth_correlation(tmp_path: Pat
     ctx.finish(metrics)
     assert metrics["validation_r"] >= 0.9 * truth["ground_truth_validation_r"]
     assert np.load(run_dir / "per_neuron_r.npy").shape == (20,)
-    assert (run_dir / "dog_filters.png").read_bytes().startswith(b"\x89PNG")
+    assert (run_dir / "filters.png").read_bytes().startswith(b"\x89PNG")
     assert json.loads((folder / "ground_truth.json").read_text())["neurons"] == 20
