@@ -70,7 +70,7 @@ def plot_curves(sweep: Sweep, stat: str, out_dir: Path) -> list[Path]:
     by_point: dict[str, list[dict[str, dict[int, float]]]] = {}
     for run in sweep.runs:
         if latest.get(run.key, {}).get("state") == "done":
-            point = ", ".join(f"{k}={json.dumps(v)}" for k, v in run.varying.items())
+            point = ", ".join(f"{k}={v if isinstance(v, str) else json.dumps(v)}" for k, v in run.varying.items())
             by_point.setdefault(point, []).append(read_curves(sweep.run_dir(run)))
     names = sorted({name for runs in by_point.values() for curves in runs for name in curves})
     plt, written = _pyplot(), []

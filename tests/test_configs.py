@@ -1,0 +1,46 @@
+"""The shipped experiment files: all valid, the V1 thesis experiments at full size, and each small
+variant sweeping what its full experiment sweeps."""
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pytest
+
+from utils.runs import expand, grid_points
+from utils.spec import load_spec
+
+CONFIGS = Path(__file__).resolve().parents[1] / "configs"
+V1 = CONFIGS / "v1_population"
+FULL_V1 = sorted(V1.glob("*.yaml"))
+
+
+@pytest.mark.parametrize("path", sorted(CONFIGS.rglob("*.yaml")), ids=lambda p: str(p.relative_to(CONFIGS)))
+def test_every_config_is_valid(path: Path) -> None:
+    spec = load_spec(path)
+    assert len(expand(spec)) == len(grid_points(spec)) * len(spec.seeds) > 0
+
+
+@pytest.mark.parametrize("path", FULL_V1, ids=lambda p: p.name)
+def test_v1_experiments_run_at_the_thesis_size(path: Path) -> None:
+    spec = load_spec(path)
+    assert len(spec.seeds) == 10
+    for run in expand(spec):
+        p = run.params
+        assert p["dataset"] == "auto" and p["loss"] == "poisson" and p["optimiser"] == "adam"
+        updates = p["epochs"] * math.ceil(1800 / p["batch_size"])
+        assert 560_000 <= updates <= 650_000, run.name            # batch 16 x 5000 epochs on region 1
+        assert 95 <= p["epochs"] / p["eval_every"] <= 105       # about 100 validation points per fit
+
+
+@pytest.mark.parametrize("path", [p for p in FULL_V1 if p.name != "baseline.yaml"], ids=lambda p: p.name)
+def test_each_small_variant_sweeps_what_its_experiment_sweeps(path: Path) -> None:
+    small = V1 / "small" / path.name
+    full_points, small_points = grid_points(load_spec(path)), grid_points(load_spec(small))
+    scaled = {"epochs", "eval_every"}
+    strip = [{k: v for k, v in p.items() if k not in scaled} for p in full_points]
+    if path.name == "pooled_regions.yaml":      # fewer filter counts, no hidden-size axis
+        assert {tuple(p["regions"]) for p in small_points} == {tuple(p["regions"]) for p in full_points}
+        return
+    assert [{k: v for k, v in p.items() if k not in scaled} for p in small_points] == strip
+    assert load_spec(small).params.get("dataset") == "synthetic" and len(load_spec(small).seeds) == 2
