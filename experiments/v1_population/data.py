@@ -66,8 +66,12 @@ def combine_regions(regions: list[V1Data]) -> V1Data:
         return regions[0]
     train_y, train_mask = _block([r.train_y for r in regions])
     val_y, val_mask = _block([r.val_y for r in regions])
+    raw = None                     # single trials combine when every region has the same number of repeats
+    repeats = {r.raw_val.shape[0] if r.raw_val is not None else None for r in regions}
+    if len(repeats) == 1 and None not in repeats:
+        raw = np.stack([_block([r.raw_val[k] for r in regions])[0] for k in range(repeats.pop())])
     return V1Data(np.concatenate([r.train_x for r in regions]), train_y, np.concatenate([r.val_x for r in regions]),
-                  val_y, None, train_mask, val_mask)
+                  val_y, raw, train_mask, val_mask)
 
 
 def _block(parts: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:

@@ -19,10 +19,11 @@ def pearson_per_neuron(prediction: np.ndarray, target: np.ndarray, mask: np.ndar
     return np.nan_to_num(r, nan=0.0, posinf=0.0, neginf=0.0)
 
 
-def split_half_reliability(raw: np.ndarray) -> np.ndarray:
+def split_half_reliability(raw: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
     """Per neuron, the Spearman-Brown corrected correlation between the means of odd and even repeats
-    of raw (repeats, images, neurons): how well the averaged response predicts itself."""
-    r = pearson_per_neuron(raw[0::2].mean(axis=0), raw[1::2].mean(axis=0))
+    of raw (repeats, images, neurons): how well the averaged response predicts itself. With a mask
+    (images, neurons), only the images the neuron saw count."""
+    r = pearson_per_neuron(raw[0::2].mean(axis=0), raw[1::2].mean(axis=0), mask)
     return np.where(r > 0, 2 * r / (1 + r), 0.0)
 
 

@@ -45,7 +45,7 @@ def train(p: V1Params, ctx) -> dict[str, float]:
     np.save(ctx.run_dir / "per_neuron_r.npy", r)
     metrics = {"validation_r": float(r.mean()), "best_epoch": float(best["epoch"])}
     if data.raw_val is not None:
-        metrics["validation_r_corrected"] = float(noise_corrected(r, split_half_reliability(data.raw_val)).mean())
+        metrics["validation_r_corrected"] = float(noise_corrected(r, split_half_reliability(data.raw_val, data.val_mask)).mean())
     save_filters(first_layer_filters(fitter.write_back()), ctx.run_dir / "filters.png", ctx.writer)
     return metrics
 

@@ -60,12 +60,20 @@ def test_pearson_counts_constant_columns_as_zero_and_respects_masks() -> None:
 
 
 def test_regions_combine_block_diagonally_with_masks(region: Path, tmp_path: Path) -> None:
-    make_synthetic(tmp_path, SyntheticSpec(seed=4, neurons=5, images=100))
-    both = combine_regions([load_region(region), load_region(tmp_path)])
+    make_synthetic(tmp_path, SyntheticSpec(seed=4, neurons=5, images=100, repeats=10))
+    first, second = load_region(region), load_region(tmp_path)
+    both = combine_regions([first, second])
     assert both.train_x.shape == (340, 961) and both.train_y.shape == (340, 17)
     assert both.train_mask[:240, :12].all() and not both.train_mask[:240, 12:].any()
     assert both.train_mask[240:, 12:].all() and not both.train_mask[240:, :12].any()
     assert both.val_mask.shape == (100, 17) and both.val_mask.sum() == 50 * 12 + 50 * 5
+    # single trials combine too; each neuron's noise ceiling is the one of its own region
+    assert both.raw_val.shape == (10, 100, 17)
+    np.testing.assert_allclose(split_half_reliability(both.raw_val, both.val_mask),
+                               np.concatenate([split_half_reliability(first.raw_val),
+                                               split_half_reliability(second.raw_val)]), rtol=1e-5)
+    make_synthetic(tmp_path / "eight", SyntheticSpec(seed=4, neurons=5, images=100, repeats=8))
+    assert combine_regions([first, load_region(tmp_path / "eight")]).raw_val is None   # repeats differ
 
 
 BROKEN = {
