@@ -12,8 +12,8 @@ class BuiltinTask:
     description: str
     metric: str        # the headline metric
     mode: str          # "max" or "min"
-    check: str | None = None   # "module:function", check(params, data_dir): the data a run will read,
-                               # checked before anything runs; raises NeuroError naming file, key and fix
+    check: str | None = None   # "module:function", check(params, data_dir): parameter ranges and the data
+                               # a run will read, before anything runs; raises NeuroError naming key and fix
 
 
 BUILTIN_TASKS: dict[str, BuiltinTask] = {
@@ -31,6 +31,6 @@ BUILTIN_TASKS: dict[str, BuiltinTask] = {
                     "(Antolik 2016)",
         metric="validation_r",
         mode="max",
-        check="experiments.v1_population.dataset:check_data",
+        check="experiments.v1_population.checks:check",
     ),
 }

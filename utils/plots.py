@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 from utils.curves import read_curves
-from utils.results import PointResult
+from utils.results import PointResult, Stat
 from utils.sweep import Sweep
 
 BAND = {"median": ("median", "10-90 percentile"), "mean": ("mean", "± std")}
@@ -64,8 +64,6 @@ def plot_curves(sweep: Sweep, stat: str, out_dir: Path) -> list[Path]:
     """For each scalar the runs logged during training (metrics.jsonl), one PNG: per grid point the
     median (or mean) over its finished repetitions at every step, with the 10-90 percentile band
     (or ± std). Returns the files written."""
-    import numpy as np
-
     latest = sweep.latest()
     by_point: dict[str, list[dict[str, dict[int, float]]]] = {}
     for run in sweep.runs:
@@ -80,14 +78,10 @@ def plot_curves(sweep: Sweep, stat: str, out_dir: Path) -> list[Path]:
             steps = sorted({step for curves in runs for step in curves.get(name, {})})
             if not steps:
                 continue
-            values = [[c[name][s] for c in runs if s in c.get(name, {})] for s in steps]
-            if stat == "median":
-                centre = [np.median(v) for v in values]
-                low, high = [np.percentile(v, 10) for v in values], [np.percentile(v, 90) for v in values]
-            else:
-                centre = [np.mean(v) for v in values]
-                low = [m - np.std(v) for m, v in zip(centre, values)]
-                high = [m + np.std(v) for m, v in zip(centre, values)]
+            stats = [Stat.of([c[name][s] for c in runs if s in c.get(name, {})]) for s in steps]
+            centre = [x.centre(stat) for x in stats]
+            low = [m - x.spread(stat)[0] for m, x in zip(centre, stats)]
+            high = [m + x.spread(stat)[1] for m, x in zip(centre, stats)]
             line, = axes.plot(steps, centre, label=f"{point or sweep.spec.name} ({len(runs)})")
             axes.fill_between(steps, low, high, color=line.get_color(), alpha=0.2, linewidth=0)
         axes.set_xlabel("step (epoch)")

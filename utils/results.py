@@ -13,7 +13,6 @@ from utils.sweep import Sweep
 from utils.table import csv_table, markdown_table, text_table
 
 FORMATS = ("table", "markdown", "csv", "json")
-STATS = ("mean", "median")
 PARTS = {"mean": ("mean", "std", "n"), "median": ("median", "p10", "p90", "n")}
 
 

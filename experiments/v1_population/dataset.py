@@ -1,13 +1,11 @@
 """Which data a fit uses: the published regions when present, else synthetic ones of the same size."""
 from __future__ import annotations
 
-import functools
 import os
 import shutil
 from pathlib import Path
 
 from experiments.v1_population.data import V1Data, combine_regions, load_region
-from experiments.v1_population.params import V1Params
 from experiments.v1_population.synthetic import SyntheticSpec, make_synthetic
 from utils.errors import NeuroError
 
@@ -37,27 +35,3 @@ def region_folder(data_dir: Path, region: int, dataset: str) -> Path:
 def load_data(data_dir: Path, regions: list[int], dataset: str) -> V1Data:
     return combine_regions([load_region(region_folder(data_dir, r, dataset)) for r in regions])
 
-
-def check_data(p: V1Params, data_dir: Path) -> None:
-    """Before any run starts: every region folder the fit will read exists and holds valid files
-    (synthetic regions not written yet need only a known size)."""
-    for region in p.regions:
-        published = data_dir / f"region{region}"
-        if p.dataset == "published" or (p.dataset == "auto" and published.is_dir()):
-            folder = published
-        else:
-            folder = data_dir / "synthetic_v1" / f"region{region}"
-            if not folder.is_dir():
-                if region not in REGION_SIZES:
-                    raise NeuroError(f"params.regions: region {region} is neither in {published} nor a published "
-                                     f"region's size to simulate; use 1, 2 or 3, or put the files in {published}")
-                continue
-        try:
-            _check_folder(folder)
-        except NeuroError as err:
-            raise NeuroError(f"params.regions: region {region}: {err}") from None
-
-
-@functools.lru_cache(maxsize=None)
-def _check_folder(folder: Path) -> None:
-    load_region(folder)

@@ -11,7 +11,6 @@ from torch import nn
 
 from experiments.v1_population.data import IMAGE_SIDE
 
-MODELS = ("hsm", "ln", "lnln", "conv", "conv_dog")
 MIN_SIGMA = 0.5                      # pixels; widths below one pixel stay reachable
 MIN_DELTA = 0.1                      # sigma2 = sigma1 + delta: the surround is always wider
 AMPLITUDE = (0.0, 10.0)
