@@ -26,6 +26,7 @@ bench: $(STAMP)
 	$(PY) bench/snn_epoch.py
 	$(PY) bench/dispatch.py
 	$(PY) bench/v1_fit.py
+	$(PY) bench/msi_generate.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache

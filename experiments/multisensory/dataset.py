@@ -1,0 +1,135 @@
+"""Stimulus sets in HDF5, written in chunks (50,000 rows never sit in memory) and read back.
+
+    left/x, right/x            (n, 650, 1) float32   the channels
+    left/x_mask, right/x_mask  (n, 650, 1) float32   1 during events
+    left/y_rate, right/y_rate  (n,) float32          events per channel (0: silent channel)
+    left/y_dec, right/y_dec    (n, 2) float32        one-hot [slow, fast]
+    agg/y_rate, agg/y_dec                            what the row stands for (type 5: the mean rate)
+    type (n,) uint8, seed (n,) uint64                the stimulus type and the row's own seed
+    params/<name>                                    the StimulusSpec and the set's seed, plain arrays
+"""
+from __future__ import annotations
+
+import dataclasses
+import fcntl
+import os
+from pathlib import Path
+
+import numpy as np
+
+from experiments.multisensory.stimuli import Generator, Stimulus, StimulusSpec
+from utils.errors import NeuroError
+
+CHUNK_ROWS = 1000
+
+
+def row_seeds(seed: int, n: int) -> np.ndarray:
+    """n distinct 64-bit seeds derived from the set's seed."""
+    return np.random.SeedSequence(seed).generate_state(n, dtype=np.uint64)
+
+
+def row_types(seed: int, n: int, types: tuple[int, ...]) -> np.ndarray:
+    """Each type equally often (to within one), in a random order fixed by the seed."""
+    repeated = np.resize(np.array(types, np.uint8), n)
+    return np.random.default_rng([seed, 1]).permutation(repeated)
+
+
+def write_stimuli(path: Path, spec: StimulusSpec, n: int, seed: int, chunk_rows: int = CHUNK_ROWS) -> None:
+    """Write n rows to `path` (through a temporary file renamed at the end: never a half-written set)."""
+    import h5py
+
+    generator, length = Generator(spec), spec.length
+    seeds, types = row_seeds(seed, n), row_types(seed, n, spec.types)
+    partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        with h5py.File(partial, "w") as f:
+            series = {"compression": "gzip", "compression_opts": 1, "shuffle": True}
+            for channel in ("left", "right"):
+                for name in ("x", "x_mask"):
+                    f.create_dataset(f"{channel}/{name}", (n, length, 1), np.float32,
+                                     chunks=(min(n, 256), length, 1), **series)
+                f.create_dataset(f"{channel}/y_rate", (n,), np.float32)
+                f.create_dataset(f"{channel}/y_dec", (n, 2), np.float32)
+            f.create_dataset("agg/y_rate", (n,), np.float32)
+            f.create_dataset("agg/y_dec", (n, 2), np.float32)
+            f.create_dataset("type", data=types)
+            f.create_dataset("seed", data=seeds)
+            for name, value in {**dataclasses.asdict(spec), "seed": seed, "n": n,
+                                "background_mag": spec.background_mag, "fast_threshold": spec.fast_threshold}.items():
+                f.create_dataset(f"params/{name}", data=np.asarray(value))
+            for start in range(0, n, chunk_rows):
+                _write_chunk(f, generator, seeds, types, start, min(start + chunk_rows, n))
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+def _write_chunk(f, generator: Generator, seeds: np.ndarray, types: np.ndarray, start: int, end: int) -> None:
+    rows = [generator.row(int(seeds[i]), int(types[i])) for i in range(start, end)]
+    x, mask = np.stack([r.x for r in rows]), np.stack([r.mask for r in rows])      # (rows, 2, length)
+    rate = np.stack([r.rate for r in rows])
+    agg = np.array([r.agg_rate for r in rows], np.float32)
+    threshold = generator.spec.fast_threshold
+    for c, channel in enumerate(("left", "right")):
+        f[f"{channel}/x"][start:end, :, 0] = x[:, c]
+        f[f"{channel}/x_mask"][start:end, :, 0] = mask[:, c]
+        f[f"{channel}/y_rate"][start:end] = rate[:, c]
+        f[f"{channel}/y_dec"][start:end] = _one_hot(rate[:, c] >= threshold)
+    f["agg/y_rate"][start:end] = agg
+    f["agg/y_dec"][start:end] = _one_hot(agg >= threshold)
+
+
+def _one_hot(fast: np.ndarray) -> np.ndarray:
+    return np.stack([~fast, fast], axis=1).astype(np.float32)
+
+
+def read_row(path: Path, row: int) -> Stimulus:
+    """One row as a Stimulus (errors name the file and the fix)."""
+    import h5py
+    if not path.exists():
+        raise NeuroError(f"{path}: no such file; write one with `neuro data make msi --out {path}`")
+    try:
+        with h5py.File(path, "r") as f:
+            n = f["type"].shape[0]
+            if row >= n:
+                raise NeuroError(f"{path}: --row {row} is out of range; the set has rows 0..{n - 1}")
+            x = np.stack([f[f"{c}/x"][row, :, 0] for c in ("left", "right")])
+            mask = np.stack([f[f"{c}/x_mask"][row, :, 0] for c in ("left", "right")])
+            rate = np.array([f[f"{c}/y_rate"][row] for c in ("left", "right")])
+            return Stimulus(x, mask, rate, float(f["agg/y_rate"][row]), int(f["type"][row]))
+    except (OSError, KeyError) as err:
+        raise NeuroError(f"{path}: not a stimulus set ({err}); write one with `neuro data make msi`") from None
+
+
+def read_params(path: Path) -> dict:
+    import h5py
+    with h5py.File(path, "r") as f:
+        return {name: _plain(f["params"][name][()]) for name in f["params"]}
+
+
+def _plain(value):
+    if isinstance(value, np.ndarray):
+        return [_plain(v) for v in value.tolist()] if value.ndim else value.item()
+    if isinstance(value, bytes):
+        return value.decode()
+    return value.item() if hasattr(value, "item") else value
+
+
+def ensure_stimuli(path: Path, spec: StimulusSpec, n: int, seed: int) -> bool:
+    """Write the set unless it exists (True when this call wrote it); many runs may ask at once, one
+    writes and the others wait. A file made with other parameters is an error, never overwritten."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wrote = False
+    with open(path.with_name(f".{path.name}.lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not path.exists():
+            write_stimuli(path, spec, n, seed)
+            wrote = True
+    wanted = {**dataclasses.asdict(spec), "seed": seed, "n": n}
+    found = read_params(path)
+    differ = [k for k, v in wanted.items() if _plain(np.asarray(v)) != found.get(k)]
+    if differ:
+        raise NeuroError(f"{path}: exists with other parameters ({', '.join(differ)}); delete it, or name "
+                         f"another file for these parameters")
+    return wrote
