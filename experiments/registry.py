@@ -33,4 +33,11 @@ BUILTIN_TASKS: dict[str, BuiltinTask] = {
         mode="max",
         check="experiments.v1_population.checks:check",
     ),
+    "multisensory": BuiltinTask(
+        params="experiments.multisensory.params:MSIParams",
+        train="experiments.multisensory.task:train",
+        description="Early, intermediate and late integration of two noisy event streams (rate discrimination)",
+        metric="accuracy",
+        mode="max",
+    ),
 }

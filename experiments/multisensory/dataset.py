@@ -84,6 +84,16 @@ def _one_hot(fast: np.ndarray) -> np.ndarray:
     return np.stack([~fast, fast], axis=1).astype(np.float32)
 
 
+def read_set(path: Path) -> dict[str, np.ndarray]:
+    """The whole set in memory: x_left, x_right (n, length) float32; rate, left_rate, right_rate (n,);
+    fast (n,) 0/1 from agg/y_dec; type (n,)."""
+    import h5py
+    with h5py.File(path, "r") as f:
+        return {"x_left": f["left/x"][:, :, 0], "x_right": f["right/x"][:, :, 0], "rate": f["agg/y_rate"][:],
+                "left_rate": f["left/y_rate"][:], "right_rate": f["right/y_rate"][:],
+                "fast": f["agg/y_dec"][:, 1].astype(np.int64), "type": f["type"][:].astype(np.int64)}
+
+
 def read_row(path: Path, row: int) -> Stimulus:
     """One row as a Stimulus (errors name the file and the fix)."""
     import h5py

@@ -1,0 +1,158 @@
+"""Train an integration model on a stimulus set (validation split with early stopping, the best
+weights kept) and evaluate it per stimulus type on the held-out test rows: accuracy, rate error,
+proportion "fast" against the rate, and a psychometric fit."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+
+from experiments.multisensory.dataset import ensure_stimuli, read_set
+from experiments.multisensory.params import MSIParams
+from experiments.multisensory.psychometric import fit_psychometric, proportions
+from experiments.multisensory.stimuli import DIFFICULTIES, TYPES, StimulusSpec
+
+
+def data_file(p: MSIParams) -> str:
+    """The stimulus set's file name under Data/."""
+    types = "".join(map(str, sorted(p.types)))
+    return p.data or f"msi_{p.difficulty}_n{p.n}_types{types}_seed{p.data_seed}.h5"
+
+
+def split(n: int, p: MSIParams, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Test rows fixed by the data seed (the same "subjects" see the same test); training and
+    validation rows drawn per repetition."""
+    order = np.random.default_rng([p.data_seed, 2]).permutation(n)
+    n_test = int(round(p.test_fraction * n))
+    test, rest = order[:n_test], order[n_test:]
+    rest = np.random.default_rng([seed, 3]).permutation(rest)
+    n_val = max(1, int(round(p.validation_fraction * len(rest))))
+    return rest[n_val:], rest[:n_val], np.sort(test)
+
+
+def train(p: MSIParams, ctx) -> dict[str, float]:
+    """Fit, stop early on the validation loss, evaluate the best weights per stimulus type."""
+    import torch
+
+    from experiments.multisensory.models import IntegrationModel, parameter_count
+
+    path = ctx.data_dir / data_file(p)
+    spec = StimulusSpec(difficulty=float(DIFFICULTIES[p.difficulty]), types=tuple(sorted(p.types)))
+    if ensure_stimuli(path, spec, p.n, p.data_seed):
+        ctx.log.info("wrote the stimulus set %s", path)
+    data = read_set(path)
+    train_rows, val_rows, test_rows = split(len(data["rate"]), p, ctx.seed)
+    tensors = {k: torch.from_numpy(v) for k, v in data.items()}
+    torch.manual_seed(ctx.seed)
+    model = IntegrationModel(p.integration).to(ctx.device)
+    ctx.log.info("%s integration: %d parameters", p.integration, parameter_count(model))
+    optimiser = torch.optim.Adam(model.parameters(), lr=p.lr)
+    shuffle = np.random.default_rng([ctx.seed, 4])
+    state = {"epoch": -1, "best_loss": float("inf"), "best_epoch": -1, "best": None, "stale": 0}
+    if (saved := ctx.restore()) is not None:
+        model.load_state_dict(saved["model"])
+        optimiser.load_state_dict(saved["optimiser"])
+        shuffle.bit_generator.state = saved["shuffle"]
+        torch.set_rng_state(saved["torch_rng"])
+        state = saved["state"]
+    for epoch in range(state["epoch"] + 1, p.epochs):
+        if state["stale"] >= p.patience:
+            break
+        model.train()
+        order = train_rows[shuffle.permutation(len(train_rows))]
+        total = 0.0
+        for start in range(0, len(order), p.batch_size):
+            index = torch.from_numpy(order[start:start + p.batch_size])
+            loss = _loss(model, tensors, index, p, ctx.device)
+            optimiser.zero_grad(set_to_none=True)
+            loss.backward()
+            optimiser.step()
+            total += loss.item() * len(index)
+        val_loss = _evaluate_loss(model, tensors, val_rows, p, ctx.device)
+        if not np.isfinite(val_loss):
+            raise FloatingPointError(f"validation loss is {val_loss} at epoch {epoch}")
+        if val_loss < state["best_loss"]:
+            state.update(best_loss=val_loss, best_epoch=epoch, stale=0,
+                         best={k: v.detach().clone() for k, v in model.state_dict().items()})
+        else:
+            state["stale"] += 1
+        state["epoch"] = epoch
+        ctx.log_metrics(epoch, {"loss/train": total / len(order), "loss/validation": val_loss})
+        ctx.checkpoint({"epoch": epoch, "model": model.state_dict(), "optimiser": optimiser.state_dict(),
+                        "shuffle": shuffle.bit_generator.state, "torch_rng": torch.get_rng_state(), "state": state})
+    model.load_state_dict(state["best"])
+    evaluation = evaluate(model, tensors, data, test_rows, ctx.device)
+    (ctx.run_dir / "evaluation.json").write_text(json.dumps(evaluation, indent=2))
+    stopped_early = state["stale"] >= p.patience
+    ctx.log.info("stopped at epoch %d (%s); best validation loss %.4f at epoch %d", state["epoch"],
+                 "early stopping" if stopped_early else "epoch limit", state["best_loss"], state["best_epoch"])
+    return {**_summary(evaluation), "best_epoch": state["best_epoch"], "epochs_trained": state["epoch"] + 1,
+            "stopped_early": float(stopped_early), "parameters": parameter_count(model)}
+
+
+def _outputs(model, tensors: dict, index, device: str) -> dict:
+    return model(tensors["x_left"][index].to(device), tensors["x_right"][index].to(device))
+
+
+def _loss(model, tensors: dict, index, p: MSIParams, device: str):
+    import torch.nn.functional as F
+    out = _outputs(model, tensors, index, device)
+    target = {k: tensors[k][index].to(device) for k in ("fast", "rate", "left_rate", "right_rate")}
+    loss = p.decision_weight * F.cross_entropy(out["dec_logits"], target["fast"])
+    loss = loss + p.rate_weight * F.mse_loss(out["rate"], target["rate"])
+    if p.channel_rate_weight:
+        loss = loss + p.channel_rate_weight * (F.mse_loss(out["left_rate"], target["left_rate"])
+                                               + F.mse_loss(out["right_rate"], target["right_rate"]))
+    return loss
+
+
+def _evaluate_loss(model, tensors: dict, rows: np.ndarray, p: MSIParams, device: str) -> float:
+    import torch
+    model.eval()
+    with torch.no_grad():
+        total = 0.0
+        for start in range(0, len(rows), 4096):
+            index = torch.from_numpy(rows[start:start + 4096])
+            total += _loss(model, tensors, index, p, device).item() * len(index)
+    return total / len(rows)
+
+
+def evaluate(model, tensors: dict, data: dict, rows: np.ndarray, device: str) -> dict:
+    """Per stimulus type on `rows`: accuracy, mean absolute rate error, proportion "fast" per rate
+    and the psychometric fit."""
+    import torch
+    model.eval()
+    p_fast, rate = [], []
+    with torch.no_grad():
+        for start in range(0, len(rows), 4096):
+            out = _outputs(model, tensors, torch.from_numpy(rows[start:start + 4096]), device)
+            p_fast.append(torch.softmax(out["dec_logits"], dim=1)[:, 1].cpu().numpy())
+            rate.append(out["rate"].cpu().numpy())
+    said_fast, rate = np.concatenate(p_fast) > 0.5, np.concatenate(rate)
+    result = {}
+    for type_ in sorted(set(data["type"][rows].tolist())):
+        mine = data["type"][rows] == type_
+        true_rate, truth = data["rate"][rows][mine], data["fast"][rows][mine]
+        levels, n_fast, n_total = proportions(true_rate, said_fast[mine])
+        result[str(type_)] = {
+            "name": TYPES[type_], "n": int(mine.sum()),
+            "accuracy": float((said_fast[mine] == truth).mean()),
+            "rate_error": float(np.abs(rate[mine] - true_rate).mean()),
+            "levels": levels.tolist(), "proportion_fast": (n_fast / n_total).tolist(), "trials": n_total.tolist(),
+            "fit": fit_psychometric(levels, n_fast, n_total).as_dict()}
+    return result
+
+
+def _summary(evaluation: dict) -> dict[str, float]:
+    """Flat metrics for the ledger and `neuro results`: overall and per type; a failed psychometric
+    fit leaves its bias and threshold out and counts in fits_failed."""
+    n = sum(e["n"] for e in evaluation.values())
+    metrics = {"accuracy": sum(e["accuracy"] * e["n"] for e in evaluation.values()) / n,
+               "rate_error": sum(e["rate_error"] * e["n"] for e in evaluation.values()) / n,
+               "fits_failed": float(sum(not e["fit"]["ok"] for e in evaluation.values()))}
+    for type_, e in evaluation.items():
+        metrics[f"accuracy_t{type_}"] = e["accuracy"]
+        if e["fit"]["ok"]:
+            metrics[f"threshold_t{type_}"] = e["fit"]["threshold"]
+            metrics[f"bias_t{type_}"] = e["fit"]["bias"]
+    return metrics
