@@ -1,6 +1,7 @@
 """The `neuro` command: experiment files in, runs, ledger, TensorBoard and results tables out."""
 from __future__ import annotations
 
+import signal
 import sys
 from typing import Annotated
 
@@ -33,6 +34,9 @@ app.add_typer(data.app, name="data")
 def main(argv: list[str] | None = None) -> None:
     """Entry point: bad input is one line on stderr and exit code 2 (a traceback with --debug)."""
     args = sys.argv[1:] if argv is None else argv
+    # Started from a script's background job (`neuro run x.yaml &`), SIGINT arrives ignored; restore
+    # Ctrl-C so that `neuro cancel` (which sends it) and a terminal can always stop a run.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         app(args=args, prog_name="neuro")
     except NeuroError as error:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import textwrap
@@ -47,10 +48,12 @@ def neuro(*args: str, cwd: Path, timeout: float = 300, **kwargs) -> subprocess.C
                           text=True, timeout=timeout, **kwargs)
 
 
-def neuro_popen(*args: str, cwd: Path) -> subprocess.Popen:
+def neuro_popen(*args: str, cwd: Path, ignore_sigint: bool = False) -> subprocess.Popen:
+    """`neuro` in the background; ignore_sigint starts it as a script's `neuro ... &` would be."""
     env = {**os.environ, "NEURO_WORKSPACE": str(cwd)}
+    ignore = (lambda: signal.signal(signal.SIGINT, signal.SIG_IGN)) if ignore_sigint else None
     return subprocess.Popen([sys.executable, "-m", "cli.main", *args], cwd=cwd, env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, start_new_session=True)
+                            stderr=subprocess.PIPE, text=True, start_new_session=True, preexec_fn=ignore)
 
 
 def ledger_events(workspace: Path) -> list[dict]:

@@ -66,6 +66,18 @@ def test_ctrl_c_marks_runs_interrupted_and_they_resume(workspace: Path) -> None:
     assert {e["state"] for e in {e["run"]: e for e in ledger_events(workspace)}.values()} == {"done"}
 
 
+def test_cancel_stops_a_runner_started_as_a_background_job(workspace: Path) -> None:
+    """`neuro run x.yaml &` in a script starts with SIGINT ignored; `neuro cancel` must still stop it."""
+    exp = toy_experiment(workspace, grid="x: [1.0]", params="{epochs: 60, sleep_s: 0.5}")
+    process = neuro_popen("run", str(exp), cwd=workspace, ignore_sigint=True)
+    _wait_for(lambda: len(_checkpointed_runs(workspace)) == 2)
+    cancelled = neuro("cancel", str(exp), cwd=workspace)
+    assert "cancelled 2 runs" in cancelled.stdout
+    process.communicate(timeout=60)
+    assert process.returncode == 130
+    assert {e["state"] for e in {e["run"]: e for e in ledger_events(workspace)}.values()} == {"cancelled"}
+
+
 def test_two_concurrent_runs_never_run_the_same_run_twice(workspace: Path) -> None:
     exp = toy_experiment(workspace, grid="x: [1.0, 2.0, 3.0, 4.0]", params="{epochs: 2, sleep_s: 0.3}")
     first = neuro_popen("run", str(exp), "--workers", "1", cwd=workspace)

@@ -71,9 +71,9 @@ class Dense(nn.Module):
 
 class IntegrationModel(nn.Module):
     """forward(left, right) with each (B, L) -> {"dec_logits": (B, 2), "rate": (B,), "left_rate": (B,),
-    "right_rate": (B,)}."""
+    "right_rate": (B,)}. The rate outputs' biases start at `rate_mean`."""
 
-    def __init__(self, integration: str, s: Sizes = Sizes()):
+    def __init__(self, integration: str, s: Sizes = Sizes(), rate_mean: float = 13.5):
         super().__init__()
         if integration not in INTEGRATIONS:
             raise ValueError(f"integration must be one of {INTEGRATIONS}, got {integration!r}")
@@ -100,6 +100,9 @@ class IntegrationModel(nn.Module):
         self.left_rate, self.right_rate = nn.Linear(side_features, 1), nn.Linear(side_features, 1)
         self.dense_2 = Dense(head_in, s.dense_2, s.dropout)
         self.rate, self.decision = nn.Linear(s.dense_2, 1), nn.Linear(s.dense_2, 2)
+        with torch.no_grad():          # rate outputs start at the mean rate: Adam need not walk there
+            for layer in (self.rate, self.left_rate, self.right_rate):
+                layer.bias.fill_(rate_mean)
 
     def forward(self, left: torch.Tensor, right: torch.Tensor) -> dict[str, torch.Tensor]:
         a, b = self.left(left[:, None]), self.right(right[:, None])

@@ -44,7 +44,7 @@ def train(p: MSIParams, ctx) -> dict[str, float]:
     train_rows, val_rows, test_rows = split(len(data["rate"]), p, ctx.seed)
     tensors = {k: torch.from_numpy(v) for k, v in data.items()}
     torch.manual_seed(ctx.seed)
-    model = IntegrationModel(p.integration).to(ctx.device)
+    model = IntegrationModel(p.integration, rate_mean=spec.fast_threshold).to(ctx.device)
     ctx.log.info("%s integration: %d parameters", p.integration, parameter_count(model))
     optimiser = torch.optim.Adam(model.parameters(), lr=p.lr)
     shuffle = np.random.default_rng([ctx.seed, 4])

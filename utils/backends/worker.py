@@ -19,6 +19,7 @@ def worker_main(conn: Connection, sweep_file: str, cpus: int, parent_pid: int) -
         os.environ[var] = str(cpus)
     faulthandler.enable()  # a segfault leaves a traceback in the run's stderr.log
     signal.signal(signal.SIGTERM, signal.default_int_handler)
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # even when the runner started with it ignored
     from utils.execute import execute_run
     from utils.sweep import load_sweep
 
