@@ -39,5 +39,7 @@ def results(experiment: ExperimentArg, set_: SetOption = None,
         written = plot_curves(sweep, stat.value, sweep.dir / "plots")
         if sweep.spec.metric.name:
             written += plot_results(rows, sweep.spec.metric.name, sweep.dir / "plots", stat.value)
+        if (family_plots := sweep.spec.task.load_plots()) is not None:
+            written += family_plots(sweep, sweep.dir / "plots", stat.value)
         for path in written:
             print(f"wrote {path}", file=sys.stderr)

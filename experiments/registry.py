@@ -14,6 +14,8 @@ class BuiltinTask:
     mode: str          # "max" or "min"
     check: str | None = None   # "module:function", check(params, data_dir): parameter ranges and the data
                                # a run will read, before anything runs; raises NeuroError naming key and fix
+    plots: str | None = None   # "module:function", plots(sweep, out_dir, stat) -> [paths]: the family's own
+                               # figures for `neuro results --plot`
 
 
 BUILTIN_TASKS: dict[str, BuiltinTask] = {
@@ -39,5 +41,7 @@ BUILTIN_TASKS: dict[str, BuiltinTask] = {
         description="Early, intermediate and late integration of two noisy event streams (rate discrimination)",
         metric="accuracy",
         mode="max",
+        check="experiments.multisensory.checks:check",
+        plots="experiments.multisensory.results_plots:plot_family",
     ),
 }

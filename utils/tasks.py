@@ -40,6 +40,7 @@ class Task:
     metric: tuple[str, str] | None          # (name, mode) the task reports as its headline
     load_function: Callable[[], TaskFunction]
     load_check: Callable[[], Callable[[Any, Path], None] | None] = lambda: None
+    load_plots: Callable[[], Callable[..., list[Path]] | None] = lambda: None
 
     def parameters(self) -> dict[str, ParamInfo]:
         if self.params_class is None:
@@ -85,7 +86,8 @@ def _builtin(name: str) -> Task:
     entry = BUILTIN_TASKS[name]
     return Task(ref=name, family=name, description=entry.description, params_class=_load_attr(entry.params),
                 metric=(entry.metric, entry.mode), load_function=lambda: _load_attr(entry.train),
-                load_check=lambda: _load_attr(entry.check) if entry.check else None)
+                load_check=lambda: _load_attr(entry.check) if entry.check else None,
+                load_plots=lambda: _load_attr(entry.plots) if entry.plots else None)
 
 
 def _load_attr(target: str) -> Any:

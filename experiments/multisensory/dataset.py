@@ -136,10 +136,14 @@ def ensure_stimuli(path: Path, spec: StimulusSpec, n: int, seed: int) -> bool:
         if not path.exists():
             write_stimuli(path, spec, n, seed)
             wrote = True
-    wanted = {**dataclasses.asdict(spec), "seed": seed, "n": n}
-    found = read_params(path)
-    differ = [k for k, v in wanted.items() if _plain(np.asarray(v)) != found.get(k)]
-    if differ:
+    if differ := stimuli_mismatch(path, spec, n, seed):
         raise NeuroError(f"{path}: exists with other parameters ({', '.join(differ)}); delete it, or name "
                          f"another file for these parameters")
     return wrote
+
+
+def stimuli_mismatch(path: Path, spec: StimulusSpec, n: int, seed: int) -> list[str]:
+    """The parameters of the set at `path` that differ from these (empty: it is this set)."""
+    wanted = {**dataclasses.asdict(spec), "seed": seed, "n": n}
+    found = read_params(path)
+    return [k for k, v in wanted.items() if _plain(np.asarray(v)) != found.get(k)]

@@ -43,8 +43,8 @@ def proportions(rates: np.ndarray, fast: np.ndarray) -> tuple[np.ndarray, np.nda
 
 def fit_psychometric(levels: np.ndarray, n_fast: np.ndarray, n_total: np.ndarray) -> PsychometricFit:
     """Maximum-likelihood fit from several starting points. A fit is reported failed (ok False, with
-    the reason) when there are too few levels, the optimiser fails, or bias or threshold end on a
-    bound (the data do not pin them down)."""
+    the reason) when there are too few levels, the optimiser fails, bias or threshold end on a bound,
+    or the bias lies outside the tested rates (the data do not pin them down)."""
     from scipy.optimize import minimize
 
     levels, n_fast, n_total = (np.asarray(a, float) for a in (levels, n_fast, n_total))
@@ -73,4 +73,6 @@ def fit_psychometric(levels: np.ndarray, n_fast: np.ndarray, n_total: np.ndarray
         fit.ok, fit.reason = False, f"optimiser: {best.message}"
     elif on_bound:
         fit.ok, fit.reason = False, f"{' and '.join(on_bound)} on the bound of their range: no discrimination"
+    elif not levels.min() <= bias <= levels.max():
+        fit.ok, fit.reason = False, f"bias {bias:.3g} outside the tested rates {levels.min():g}..{levels.max():g}"
     return fit

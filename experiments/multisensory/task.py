@@ -19,6 +19,10 @@ def data_file(p: MSIParams) -> str:
     return p.data or f"msi_{p.difficulty}_n{p.n}_types{types}_seed{p.data_seed}.h5"
 
 
+def stimulus_spec(p: MSIParams) -> StimulusSpec:
+    return StimulusSpec(difficulty=float(DIFFICULTIES[p.difficulty]), types=tuple(sorted(p.types)))
+
+
 def split(n: int, p: MSIParams, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Test rows fixed by the data seed (the same "subjects" see the same test); training and
     validation rows drawn per repetition."""
@@ -37,7 +41,7 @@ def train(p: MSIParams, ctx) -> dict[str, float]:
     from experiments.multisensory.models import IntegrationModel, parameter_count
 
     path = ctx.data_dir / data_file(p)
-    spec = StimulusSpec(difficulty=float(DIFFICULTIES[p.difficulty]), types=tuple(sorted(p.types)))
+    spec = stimulus_spec(p)
     if ensure_stimuli(path, spec, p.n, p.data_seed):
         ctx.log.info("wrote the stimulus set %s", path)
     data = read_set(path)

@@ -38,13 +38,30 @@ def trained_tensors(model: PopulationModel) -> dict[str, nn.Parameter]:
     return tensors
 
 
+def relu(z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    return np.maximum(z, 0), (z > 0).astype(z.dtype)
+
+
+def sigmoid(z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    value = 0.5 * (np.tanh(0.5 * z) + 1)
+    return value, value * (1 - value)
+
+
+def linear(z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    return z, np.ones_like(z)
+
+
+ACTIVATIONS = {"softplus": softplus, "relu": relu, "sigmoid": sigmoid, "linear": linear}
+
+
 class DenseFitter:
     """Trains a PopulationModel whose core is a DoG layer + hidden layer (HSM), a hidden layer (LNLN) or
     nothing (LN). Penalties, dropout, Poisson/MSE loss and Adam/SGD match the torch path exactly."""
 
     def __init__(self, model: PopulationModel, loss: str, optimiser: str, lr: float, penalties: dict[str, float],
-                 dropout: float, seed: int, dtype: type = np.float32):
+                 dropout: float, seed: int, dtype: type = np.float32, activation: str = "softplus"):
         self.model, self.loss, self.optimiser, self.lr = model, loss, optimiser, lr
+        self.activation = ACTIVATIONS[activation]
         self.penalties, self.dropout = penalties, dropout
         self.dropout_rng = np.random.default_rng([seed, 2])
         self.dog = next((m for m in model.modules() if isinstance(m, DoGLayer)), None)
@@ -118,7 +135,7 @@ class DenseFitter:
             features = x @ self.dog_filters(cache["dog"]).T
         cache["features"] = features
         if "w1" in p:
-            features, cache["slope1"] = softplus(features @ p["w1"].T + p["b1"])
+            features, cache["slope1"] = self.activation(features @ p["w1"].T + p["b1"])
         if train and self.dropout > 0:
             keep = self.dropout_rng.random(features.shape) >= self.dropout
             cache["keep"] = keep / (1 - self.dropout)

@@ -32,7 +32,7 @@ def penalties(p: V1Params) -> dict[str, float]:
 
 def make_fitter(model: PopulationModel, p: V1Params, seed: int, device: str) -> Fitter:
     if p.model in DENSE_MODELS and device == "cpu":
-        return DenseFitter(model, p.loss, p.optimiser, p.lr, penalties(p), p.dropout, seed)
+        return DenseFitter(model, p.loss, p.optimiser, p.lr, penalties(p), p.dropout, seed, activation=p.activation)
     return TorchFitter(model, p, device)
 
 

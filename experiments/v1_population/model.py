@@ -113,10 +113,15 @@ class PopulationModel(nn.Module):
                 module.clip_()
 
 
+ACTIVATIONS = {"softplus": nn.Softplus, "relu": nn.ReLU, "sigmoid": nn.Sigmoid, "linear": nn.Identity}
+
+
 def build_model(kind: str, neurons: int, filters: int, hidden_fraction: float, dropout: float, bias_init: str,
-                generator: torch.Generator, kernel_size: int = 7, stride: int = 1) -> PopulationModel:
-    """ln: images -> softplus output; lnln: images -> softplus hidden -> output; hsm: DoG layer -> hidden
-    -> output; conv / conv_dog: convolutional first layer (free or DoG kernels) -> hidden -> output."""
+                generator: torch.Generator, kernel_size: int = 7, stride: int = 1,
+                activation: str = "softplus") -> PopulationModel:
+    """ln: images -> softplus output; lnln: images -> hidden -> output; hsm: DoG layer -> hidden
+    -> output; conv / conv_dog: convolutional first layer (free or DoG kernels) -> hidden -> output.
+    `activation` is the hidden layer's; the output is always softplus (rates are positive)."""
     hidden_units = max(1, round(hidden_fraction * neurons))
     pixels = IMAGE_SIDE ** 2
     if kind == "ln":
@@ -130,7 +135,7 @@ def build_model(kind: str, neurons: int, filters: int, hidden_fraction: float, d
             first = ConvLayer(filters, kernel_size, stride, kind == "conv_dog", generator)
             features = first.output_size()
         hidden = nn.Linear(features, hidden_units)
-        core = nn.Sequential(*([first] if first else []), hidden, nn.Softplus())
+        core = nn.Sequential(*([first] if first else []), hidden, ACTIVATIONS[activation]())
         model = PopulationModel(core, Readout(hidden_units, neurons, dropout), hidden)
     _initialise(model, bias_init, generator)
     return model

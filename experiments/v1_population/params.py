@@ -22,7 +22,9 @@ class V1Params:
     filters: int = _p(9, "first-layer filters: DoG filters (hsm) or kernels (conv, conv_dog)")
     kernel_size: int = _p(7, "kernel width in pixels (conv, conv_dog)")
     stride: int = _p(1, "kernel step in pixels (conv, conv_dog)")
-    hidden_fraction: float = _p(0.2, "hidden units as a fraction of the neurons (HSM, LNLN)")
+    hidden_fraction: float = _p(0.2, "hidden units as a fraction of the neurons (all but LN)")
+    activation: Literal["softplus", "relu", "sigmoid", "linear"] = _p(
+        "softplus", "the hidden layer's activation (the output is softplus)")
     dropout: float = _p(0.0, "dropout before the output layer")
     bias_init: Literal["zeros", "truncated_normal"] = _p("truncated_normal", "initial biases")
     l1_hidden: float = _p(0.0, "L1 penalty on the hidden layer's weights")

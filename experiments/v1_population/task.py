@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from experiments.v1_population.dataset import load_data
+from experiments.v1_population.dataset import load_data, region_folder
 from experiments.v1_population.fitting import Fitter, make_fitter
 from experiments.v1_population.metrics import noise_corrected, pearson_per_neuron, split_half_reliability
 from experiments.v1_population.model import build_model, first_layer_filters
@@ -18,9 +18,10 @@ def train(p: V1Params, ctx) -> dict[str, float]:
 
     torch.manual_seed(ctx.seed)                        # dropout on the torch path
     data = load_data(ctx.data_dir, p.regions, p.dataset)
+    ctx.log.info("data: %s", ", ".join(str(region_folder(ctx.data_dir, r, p.dataset)) for r in p.regions))
     train_x, val_x = _inputs(data.train_x, data.val_x, p.inputs)
     model = build_model(p.model, data.neurons, p.filters, p.hidden_fraction, p.dropout, p.bias_init,
-                        torch.Generator().manual_seed(ctx.seed), p.kernel_size, p.stride)
+                        torch.Generator().manual_seed(ctx.seed), p.kernel_size, p.stride, p.activation)
     fitter = make_fitter(model, p, ctx.seed, ctx.device)
     shuffle = np.random.default_rng([ctx.seed, 1])
     start, best = 0, {"r": -1.0, "epoch": -1, "weights": fitter.weights()}

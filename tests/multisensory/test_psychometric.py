@@ -36,3 +36,11 @@ def test_flat_responses_are_a_failed_fit() -> None:
 def test_too_few_levels_is_a_failed_fit() -> None:
     fit = fit_psychometric(np.array([11.0, 16.0]), np.array([1.0, 9.0]), np.array([10.0, 10.0]))
     assert not fit.ok and "need at least 3" in fit.reason and np.isnan(fit.bias)
+
+
+def test_a_bias_outside_the_tested_rates_is_a_failed_fit() -> None:
+    rng = np.random.default_rng(2)
+    rates = np.repeat(LEVELS, 200)
+    fast = rng.random(len(rates)) < psychometric(rates, 9.0, 0.5, guess=0.0, lapse=0.05)   # "fast" almost always
+    fit = fit_psychometric(*proportions(rates, fast))
+    assert not fit.ok and ("outside the tested rates" in fit.reason or "bound" in fit.reason)

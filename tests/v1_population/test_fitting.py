@@ -30,15 +30,19 @@ def _batch(neurons: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndar
 def _pair(kind: str, p: V1Params) -> tuple[DenseFitter, TorchFitter]:
     """The same initial float64 model, once per path."""
     def model():
-        return build_model(kind, 30, 9, 0.2, 0.0, "truncated_normal", torch.Generator().manual_seed(0)).double()
-    dense = DenseFitter(model(), p.loss, p.optimiser, p.lr, penalties(p), 0.0, 0, dtype=np.float64)
+        return build_model(kind, 30, 9, 0.2, 0.0, "truncated_normal", torch.Generator().manual_seed(0),
+                           activation=p.activation).double()
+    dense = DenseFitter(model(), p.loss, p.optimiser, p.lr, penalties(p), 0.0, 0, dtype=np.float64,
+                        activation=p.activation)
     return dense, TorchFitter(model(), replace(p, model=kind), "cpu")
 
 
-@pytest.mark.parametrize("loss", ["poisson", "mse"])
-@pytest.mark.parametrize("kind", ["hsm", "lnln", "ln"])
-def test_hand_written_gradients_equal_autograd(kind: str, loss: str) -> None:
-    p = replace(PENALISED, loss=loss, model=kind)
+@pytest.mark.parametrize("kind,loss,activation", [
+    ("hsm", "poisson", "softplus"), ("hsm", "mse", "softplus"), ("lnln", "poisson", "softplus"),
+    ("lnln", "mse", "softplus"), ("ln", "poisson", "softplus"), ("ln", "mse", "softplus"),
+    ("hsm", "poisson", "relu"), ("hsm", "poisson", "sigmoid"), ("lnln", "poisson", "linear")])
+def test_hand_written_gradients_equal_autograd(kind: str, loss: str, activation: str) -> None:
+    p = replace(PENALISED, loss=loss, model=kind, activation=activation)
     dense, reference = _pair(kind, p)
     x, y, mask = _batch(30)
     value = dense.loss_and_gradient(x, y, mask)
