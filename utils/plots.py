@@ -13,17 +13,27 @@ from utils.sweep import Sweep
 BAND = {"median": ("median", "10-90 percentile"), "mean": ("mean", "± std")}
 
 
-def _pyplot():
+def pyplot():
+    """matplotlib.pyplot on the file-only backend (no display needed)."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     return plt
 
 
+def save_figure(figure, path: Path, dpi: int = 120) -> Path:
+    """Lay out, write (folders made as needed) and close a figure; returns the path."""
+    figure.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(path, dpi=dpi)
+    pyplot().close(figure)
+    return path
+
+
 def plot_results(results: list[PointResult], metric: str, out_dir: Path, stat: str = "mean") -> list[Path]:
     """`metric` (mean ± std, or median and 10-90 percentiles) against each numeric swept parameter,
     the other swept parameters as separate lines."""
-    plt = _pyplot()
+    plt = pyplot()
 
     rows = [r for r in results if metric in r.metrics]
     params = list(rows[0].point) if rows else []
@@ -42,12 +52,7 @@ def plot_results(results: list[PointResult], metric: str, out_dir: Path, stat: s
         axes.set_ylabel(f"{metric} ({' '.join(BAND[stat])})")
         if len(_lines(rows, param)) > 1:
             axes.legend(fontsize="small")
-        figure.tight_layout()
-        out_dir.mkdir(parents=True, exist_ok=True)
-        path = out_dir / f"{metric}_vs_{param}.png"
-        figure.savefig(path, dpi=120)
-        plt.close(figure)
-        written.append(path)
+        written.append(save_figure(figure, out_dir / f"{metric}_vs_{param}.png"))
     return written
 
 
@@ -71,7 +76,7 @@ def plot_curves(sweep: Sweep, stat: str, out_dir: Path) -> list[Path]:
             point = ", ".join(f"{k}={v if isinstance(v, str) else json.dumps(v)}" for k, v in run.varying.items())
             by_point.setdefault(point, []).append(read_curves(sweep.run_dir(run)))
     names = sorted({name for runs in by_point.values() for curves in runs for name in curves})
-    plt, written = _pyplot(), []
+    plt, written = pyplot(), []
     for name in names:
         figure, axes = plt.subplots(figsize=(6, 4))
         for point, runs in by_point.items():
@@ -88,10 +93,5 @@ def plot_curves(sweep: Sweep, stat: str, out_dir: Path) -> list[Path]:
         axes.set_ylabel(name)
         axes.set_title(f"{name}: {BAND[stat][0]} over repetitions, band {BAND[stat][1]}", fontsize="small")
         axes.legend(fontsize="x-small")
-        figure.tight_layout()
-        out_dir.mkdir(parents=True, exist_ok=True)
-        path = out_dir / f"curve_{re.sub(r'[^A-Za-z0-9_.-]+', '_', name)}.png"
-        figure.savefig(path, dpi=120)
-        plt.close(figure)
-        written.append(path)
+        written.append(save_figure(figure, out_dir / f"curve_{re.sub(r'[^A-Za-z0-9_.-]+', '_', name)}.png"))
     return written

@@ -6,14 +6,12 @@ from pathlib import Path
 import numpy as np
 
 from experiments.multisensory.stimuli import TYPES, Stimulus
+from utils.plots import pyplot, save_figure
 
 
 def save_stimulus(stimulus: Stimulus, fs: int, path: Path, title: str = "") -> None:
     """Both channels over time, events shaded where the mask is 1."""
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = pyplot()
     t = np.arange(stimulus.x.shape[1]) / fs * 1000
     figure, axes = plt.subplots(2, 1, figsize=(8, 4), sharex=True, sharey=True)
     for axis, name, x, mask, rate in zip(axes, ("left", "right"), stimulus.x, stimulus.mask, stimulus.rate):
@@ -25,7 +23,4 @@ def save_stimulus(stimulus: Stimulus, fs: int, path: Path, title: str = "") -> N
                       fontsize="small")
     axes[0].legend(loc="upper right", fontsize="x-small")
     axes[1].set_xlabel("time (ms)")
-    figure.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(path, dpi=110)
-    plt.close(figure)
+    save_figure(figure, path, dpi=110)

@@ -10,13 +10,7 @@ import numpy as np
 
 from experiments.multisensory.psychometric import psychometric
 from experiments.multisensory.stimuli import DIFFICULTIES, TYPES
-
-
-def _pyplot():
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    return plt
+from utils.plots import pyplot, save_figure
 
 
 def _evaluations(sweep) -> dict[tuple[str, str], list[dict]]:
@@ -46,7 +40,7 @@ def _types(evaluations: dict) -> list[str]:
 
 
 def _psychometric_grid(evaluations: dict, type_: str, out_dir: Path) -> Path:
-    plt = _pyplot()
+    plt = pyplot()
     models = sorted({m for m, _ in evaluations}, key=["early", "intermediate", "late"].index)
     levels = sorted({d for _, d in evaluations}, key=lambda d: DIFFICULTIES[d])
     figure, axes = plt.subplots(len(models), len(levels), figsize=(3 * len(levels), 2.6 * len(models)),
@@ -74,15 +68,11 @@ def _psychometric_grid(evaluations: dict, type_: str, out_dir: Path) -> Path:
             if i == len(models) - 1:
                 axis.set_xlabel("rate (events / 1.3 s)")
     figure.suptitle(f"type {type_}: {TYPES[int(type_)]} (subjects thin, mean thick)", fontsize="medium")
-    figure.tight_layout()
-    path = out_dir / f"psychometric_type{type_}.png"
-    figure.savefig(path, dpi=110)
-    plt.close(figure)
-    return path
+    return save_figure(figure, out_dir / f"psychometric_type{type_}.png", dpi=110)
 
 
 def _against_difficulty(evaluations: dict, out_dir: Path) -> Path:
-    plt = _pyplot()
+    plt = pyplot()
     types = _types(evaluations)
     figure, axes = plt.subplots(2, len(types), figsize=(3 * len(types), 5.5), sharex=True, squeeze=False)
     models = sorted({m for m, _ in evaluations}, key=["early", "intermediate", "late"].index)
@@ -99,11 +89,7 @@ def _against_difficulty(evaluations: dict, out_dir: Path) -> Path:
         axes[0][j].set_title(f"type {type_}: {TYPES[int(type_)]}", fontsize="small")
         axes[1][j].set_xlabel("difficulty")
     axes[0][0].legend(fontsize="x-small")
-    figure.tight_layout()
-    path = out_dir / "accuracy_threshold_vs_difficulty.png"
-    figure.savefig(path, dpi=110)
-    plt.close(figure)
-    return path
+    return save_figure(figure, out_dir / "accuracy_threshold_vs_difficulty.png", dpi=110)
 
 
 def _examples(sweep, out_dir: Path) -> Path | None:
@@ -111,7 +97,7 @@ def _examples(sweep, out_dir: Path) -> Path | None:
     from experiments.multisensory.dataset import read_row
     from experiments.multisensory.task import data_file
 
-    plt = _pyplot()
+    plt = pyplot()
     runs = sorted(sweep.runs, key=lambda r: DIFFICULTIES[r.params["difficulty"]])
     path = sweep.workspace.data / data_file(sweep.spec.task.make_params(runs[0].params))
     if not path.exists():
@@ -130,8 +116,4 @@ def _examples(sweep, out_dir: Path) -> Path | None:
                                     color="tab:orange", alpha=0.3, linewidth=0)
             axes[i][c].set_title(f"type {type_} ({TYPES[type_]}), {name}: {int(stimulus.rate[c])} events",
                                  fontsize="x-small")
-    figure.tight_layout()
-    out = out_dir / "example_stimuli.png"
-    figure.savefig(out, dpi=100)
-    plt.close(figure)
-    return out
+    return save_figure(figure, out_dir / "example_stimuli.png", dpi=100)
