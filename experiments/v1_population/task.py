@@ -29,7 +29,10 @@ def train(p: V1Params, ctx) -> dict[str, float]:
         fitter.load_state_dict(state["fitter"])
         shuffle.bit_generator.state = state["shuffle"]
         start, best = state["epoch"] + 1, state["best"]
-    correlation = lambda: pearson_per_neuron(fitter.predict(val_x), data.val_y, data.val_mask)  # noqa: E731
+
+    def correlation() -> np.ndarray:
+        return pearson_per_neuron(fitter.predict(val_x), data.val_y, data.val_mask)
+
     for epoch in range(start, p.epochs):
         loss = _epoch(fitter, train_x, data.train_y, data.train_mask, p.batch_size, shuffle)
         if not np.isfinite(loss):
