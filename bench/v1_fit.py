@@ -24,7 +24,7 @@ import torch  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from experiments.v1_population.dataset import load_data  # noqa: E402
+from experiments.v1_population.dataset import load_data, region_folder  # noqa: E402
 from experiments.v1_population.dense import DenseFitter  # noqa: E402
 from experiments.v1_population.fitting import TorchFitter, penalties  # noqa: E402
 from experiments.v1_population.model import build_model  # noqa: E402
@@ -52,7 +52,7 @@ def main() -> None:
     p = V1Params(dataset="synthetic")
     with tempfile.TemporaryDirectory() as tmp:
         data_dir = Path(tmp) / "Data"
-        data = load_data(data_dir, p.regions, p.dataset)       # writes the synthetic region once
+        data = load_data([region_folder(data_dir, r, p.dataset) for r in p.regions])  # writes it once
         x, _ = _inputs(data.train_x, data.val_x, p.inputs)
         seconds = {}
         for name in ("numpy", "torch"):

@@ -1,8 +1,10 @@
 """Write files so that readers see the old content or the new, never half of either."""
 from __future__ import annotations
 
+import fcntl
 import json
 import os
+import shutil
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -22,6 +24,33 @@ def write_atomic(path: Path, write: Callable[[BinaryIO], None]) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def replace_with(path: Path, write: Callable[[Path], None]) -> None:
+    """Call `write(tmp)` to make a file or folder at a temporary path beside `path`, then rename it to
+    `path`: readers never see it half made. What a failed `write` left is removed."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
+    try:
+        write(partial)
+        os.replace(partial, path)
+    finally:
+        if partial.is_dir():
+            shutil.rmtree(partial, ignore_errors=True)
+        else:
+            partial.unlink(missing_ok=True)
+
+
+def create_once(path: Path, write: Callable[[Path], None]) -> bool:
+    """Make `path` with replace_with unless it exists. Processes asking at once wait on a lock file
+    beside it and only the first writes; True when this call wrote it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path.with_name(f".{path.name}.lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if path.exists():
+            return False
+        replace_with(path, write)
+    return True
 
 
 def write_json(path: Path, data: Any) -> None:

@@ -11,13 +11,12 @@
 from __future__ import annotations
 
 import dataclasses
-import fcntl
-import os
 from pathlib import Path
 
 import numpy as np
 
 from experiments.multisensory.stimuli import Generator, Stimulus, StimulusSpec
+from utils.atomic import create_once, replace_with
 from utils.errors import NeuroError
 
 CHUNK_ROWS = 1000
@@ -36,33 +35,31 @@ def row_types(seed: int, n: int, types: tuple[int, ...]) -> np.ndarray:
 
 def write_stimuli(path: Path, spec: StimulusSpec, n: int, seed: int, chunk_rows: int = CHUNK_ROWS) -> None:
     """Write n rows to `path` (through a temporary file renamed at the end: never a half-written set)."""
+    replace_with(path, lambda tmp: _write_set(tmp, spec, n, seed, chunk_rows))
+
+
+def _write_set(path: Path, spec: StimulusSpec, n: int, seed: int, chunk_rows: int = CHUNK_ROWS) -> None:
     import h5py
 
     generator, length = Generator(spec), spec.length
     seeds, types = row_seeds(seed, n), row_types(seed, n, spec.types)
-    partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        with h5py.File(partial, "w") as f:
-            series = {"compression": "gzip", "compression_opts": 1, "shuffle": True}
-            for channel in ("left", "right"):
-                for name in ("x", "x_mask"):
-                    f.create_dataset(f"{channel}/{name}", (n, length, 1), np.float32,
-                                     chunks=(min(n, 256), length, 1), **series)
-                f.create_dataset(f"{channel}/y_rate", (n,), np.float32)
-                f.create_dataset(f"{channel}/y_dec", (n, 2), np.float32)
-            f.create_dataset("agg/y_rate", (n,), np.float32)
-            f.create_dataset("agg/y_dec", (n, 2), np.float32)
-            f.create_dataset("type", data=types)
-            f.create_dataset("seed", data=seeds)
-            for name, value in {**dataclasses.asdict(spec), "seed": seed, "n": n,
-                                "background_mag": spec.background_mag, "fast_threshold": spec.fast_threshold}.items():
-                f.create_dataset(f"params/{name}", data=np.asarray(value))
-            for start in range(0, n, chunk_rows):
-                _write_chunk(f, generator, seeds, types, start, min(start + chunk_rows, n))
-        os.replace(partial, path)
-    finally:
-        partial.unlink(missing_ok=True)
+    with h5py.File(path, "w") as f:
+        series = {"compression": "gzip", "compression_opts": 1, "shuffle": True}
+        for channel in ("left", "right"):
+            for name in ("x", "x_mask"):
+                f.create_dataset(f"{channel}/{name}", (n, length, 1), np.float32,
+                                 chunks=(min(n, 256), length, 1), **series)
+            f.create_dataset(f"{channel}/y_rate", (n,), np.float32)
+            f.create_dataset(f"{channel}/y_dec", (n, 2), np.float32)
+        f.create_dataset("agg/y_rate", (n,), np.float32)
+        f.create_dataset("agg/y_dec", (n, 2), np.float32)
+        f.create_dataset("type", data=types)
+        f.create_dataset("seed", data=seeds)
+        for name, value in {**dataclasses.asdict(spec), "seed": seed, "n": n,
+                            "background_mag": spec.background_mag, "fast_threshold": spec.fast_threshold}.items():
+            f.create_dataset(f"params/{name}", data=np.asarray(value))
+        for start in range(0, n, chunk_rows):
+            _write_chunk(f, generator, seeds, types, start, min(start + chunk_rows, n))
 
 
 def _write_chunk(f, generator: Generator, seeds: np.ndarray, types: np.ndarray, start: int, end: int) -> None:
@@ -129,13 +126,7 @@ def _plain(value):
 def ensure_stimuli(path: Path, spec: StimulusSpec, n: int, seed: int) -> bool:
     """Write the set unless it exists (True when this call wrote it); many runs may ask at once, one
     writes and the others wait. A file made with other parameters is an error, never overwritten."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    wrote = False
-    with open(path.with_name(f".{path.name}.lock"), "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if not path.exists():
-            write_stimuli(path, spec, n, seed)
-            wrote = True
+    wrote = create_once(path, lambda tmp: _write_set(tmp, spec, n, seed))
     if differ := stimuli_mismatch(path, spec, n, seed):
         raise NeuroError(f"{path}: exists with other parameters ({', '.join(differ)}); delete it, or name "
                          f"another file for these parameters")

@@ -1,12 +1,11 @@
 """Which data a fit uses: the published regions when present, else synthetic ones of the same size."""
 from __future__ import annotations
 
-import os
-import shutil
 from pathlib import Path
 
 from experiments.v1_population.data import V1Data, combine_regions, load_region
 from experiments.v1_population.synthetic import SyntheticSpec, make_synthetic
+from utils.atomic import create_once
 from utils.errors import NeuroError
 
 # The published regions' sizes: (training images, neurons).
@@ -23,15 +22,12 @@ def region_folder(data_dir: Path, region: int, dataset: str) -> Path:
         if region not in REGION_SIZES:
             raise NeuroError(f"region {region}: no published region has that number; use 1, 2 or 3")
         images, neurons = REGION_SIZES[region]
-        partial = folder.with_name(f".{folder.name}.{os.getpid()}")  # two runs may race to write it
-        make_synthetic(partial, SyntheticSpec(seed=region, neurons=neurons, images=images))
-        try:
-            partial.rename(folder)
-        except OSError:
-            shutil.rmtree(partial, ignore_errors=True)  # another run wrote it first
+        spec = SyntheticSpec(seed=region, neurons=neurons, images=images)
+        create_once(folder, lambda out: make_synthetic(out, spec))  # runs starting together write it once
     return folder
 
 
-def load_data(data_dir: Path, regions: list[int], dataset: str) -> V1Data:
-    return combine_regions([load_region(region_folder(data_dir, r, dataset)) for r in regions])
+def load_data(folders: list[Path]) -> V1Data:
+    """The regions in `folders` (see region_folder) as one data set."""
+    return combine_regions([load_region(folder) for folder in folders])
 
