@@ -6,7 +6,7 @@ import functools
 from pathlib import Path
 
 from experiments.v1_population.data import IMAGE_SIDE, load_region
-from experiments.v1_population.dataset import REGION_SIZES
+from experiments.v1_population.dataset import REGION_SIZES, SYNTHETIC, planned_folder
 from experiments.v1_population.params import V1Params
 from utils.errors import NeuroError
 
@@ -14,16 +14,13 @@ from utils.errors import NeuroError
 def check(p: V1Params, data_dir: Path) -> None:
     _check_ranges(p)
     for region in p.regions:
-        published = data_dir / f"region{region}"
-        if p.dataset == "published" or (p.dataset == "auto" and published.is_dir()):
-            folder = published
-        else:
-            folder = data_dir / "synthetic_v1" / f"region{region}"
-            if not folder.is_dir():
-                if region not in REGION_SIZES:
-                    raise NeuroError(f"params.regions: region {region} is neither in {published} nor a published "
-                                     f"region's size to simulate; use 1, 2 or 3, or put the files in {published}")
-                continue
+        folder = planned_folder(data_dir, region, p.dataset)
+        if folder.parent == data_dir / SYNTHETIC and not folder.is_dir():     # written when the run starts
+            if region not in REGION_SIZES:
+                published = data_dir / f"region{region}"
+                raise NeuroError(f"params.regions: region {region} is neither in {published} nor a published "
+                                 f"region's size to simulate; use 1, 2 or 3, or put the files in {published}")
+            continue
         try:
             _check_folder(folder)
         except NeuroError as err:

@@ -10,15 +10,21 @@ from utils.errors import NeuroError
 
 # The published regions' sizes: (training images, neurons).
 REGION_SIZES = {1: (1800, 103), 2: (1260, 55), 3: (1800, 102)}
+SYNTHETIC = "synthetic_v1"       # Data/<this>/region<k>: synthetic stand-ins for the published regions
 
 
-def region_folder(data_dir: Path, region: int, dataset: str) -> Path:
-    """Data/region<k> (published), or Data/synthetic_v1/region<k>, written on first use."""
+def planned_folder(data_dir: Path, region: int, dataset: str) -> Path:
+    """Data/region<k> for published data (`auto`: when it is there), else Data/synthetic_v1/region<k>."""
     published = data_dir / f"region{region}"
     if dataset == "published" or (dataset == "auto" and published.is_dir()):
         return published
-    folder = data_dir / "synthetic_v1" / f"region{region}"
-    if not folder.is_dir():
+    return data_dir / SYNTHETIC / f"region{region}"
+
+
+def region_folder(data_dir: Path, region: int, dataset: str) -> Path:
+    """planned_folder, with a synthetic region written on first use."""
+    folder = planned_folder(data_dir, region, dataset)
+    if folder.parent == data_dir / SYNTHETIC and not folder.is_dir():
         if region not in REGION_SIZES:
             raise NeuroError(f"region {region}: no published region has that number; use 1, 2 or 3")
         images, neurons = REGION_SIZES[region]
