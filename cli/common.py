@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Optional
@@ -26,13 +27,29 @@ class Backend(str, Enum):
     torque = "torque"
 
 
-def load(experiment: Path, overrides: list[str] | None, check_data: bool = False) -> Sweep:
+def load(experiment: Path, overrides: list[str] | None, check_data: bool = False, import_code: bool = True,
+         record_task: bool = True) -> Sweep:
     """Validate the file (errors exit 2 with one line) and expand it into runs; with check_data, also
-    the data the runs will read (for tasks that can check it), before anything is written."""
-    sweep = Sweep.build(load_spec(experiment, overrides or []), Workspace.current())
+    the data the runs will read (for tasks that can check it), before anything is written. Without
+    import_code the task's code is not imported (reading results must not depend on it); an imported
+    task's card is recorded for such readers unless not `record_task`."""
+    from utils.tasks import write_card
+    workspace = Workspace.current()
+    cards = workspace.training_data / ".tasks"
+    sweep = Sweep.build(load_spec(experiment, overrides or [], cards, import_code), workspace)
     if check_data:
         _check_data(sweep, experiment)
+    task = sweep.spec.task
+    if record_task and task.kind != "builtin" and task.card_defaults is None:
+        write_card(cards, task)
     return sweep
+
+
+def warn_stale_card(sweep: Sweep, experiment: Path) -> None:
+    """Say so when the task file changed since its parameters were last read (the keys use those)."""
+    if sweep.spec.task.stale_card:
+        print(f"note: {sweep.spec.task.file} changed since `neuro run` last read its parameters; runs are "
+              f"shown with the defaults read then (`neuro run {experiment}` reads them again)", file=sys.stderr)
 
 
 def _check_data(sweep: Sweep, experiment: Path) -> None:

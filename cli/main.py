@@ -9,6 +9,7 @@ import typer
 
 from cli import data, results, run, status, tasks, tb
 from utils.errors import NeuroError
+from utils.streams import protect_standard_streams
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
                   context_settings={"help_option_names": ["-h", "--help"]},
@@ -37,6 +38,7 @@ def main(argv: list[str] | None = None) -> None:
     # Started from a script's background job (`neuro run x.yaml &`), SIGINT arrives ignored; restore
     # Ctrl-C so that `neuro cancel` (which sends it) and a terminal can always stop a run.
     signal.signal(signal.SIGINT, signal.default_int_handler)
+    protect_standard_streams()  # a closed pipe (`neuro run x.yaml | head`) never stops a sweep
     try:
         app(args=args, prog_name="neuro")
     except NeuroError as error:

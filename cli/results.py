@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from cli.common import ExperimentArg, SetOption, load
+from cli.common import ExperimentArg, SetOption, load, warn_stale_card
 from utils.results import aggregate, render
 
 
@@ -31,9 +31,14 @@ def results(experiment: ExperimentArg, set_: SetOption = None,
                 "--plot", help="Also write PNGs: the metric against each swept parameter, and each logged "
                                "training curve across repetitions.")] = False) -> None:
     """One row per grid point: metrics over repetitions, best first."""
-    sweep = load(experiment, set_)
+    sweep = load(experiment, set_, import_code=False)
+    warn_stale_card(sweep, experiment)
     rows = aggregate(sweep, stat.value)
     print(render(rows, format.value, sweep.spec.metric.name, stat.value))
+    metric = sweep.spec.metric.name
+    if metric and any(r.done for r in rows) and not any(metric in r.metrics for r in rows):
+        print(f"warning: no run reported '{metric}' (metric.name in {experiment}); rows are not sorted",
+              file=sys.stderr)
     if plot:
         from utils.plots import plot_curves, plot_results
         written = plot_curves(sweep, stat.value, sweep.dir / "plots")

@@ -25,21 +25,40 @@ def run(experiment: ExperimentArg, set_: SetOption = None, backend: BackendOptio
         workers: Annotated[Optional[int], typer.Option(min=1, help="Local worker processes.")] = None,
         wait: Annotated[bool, typer.Option("--wait", help="Cluster: block until every run ends.")] = False) -> None:
     """Run an experiment: skip done runs, resume interrupted ones, run or submit the rest."""
-    from utils.submit import in_flight
+    from utils.run_home import arrange, changes
     sweep = load(experiment, set_, check_data=True)
     chosen = backend.value if backend else sweep.spec.backend
-    latest = sweep.latest()
-    plan = plan_runs(sweep, latest, rerun.value if rerun else None, in_flight(latest))
+    changed = {run.name: c for run in sweep.runs if (c := changes(sweep, run))}
+    busy = {run.key for run in arrange(sweep)}
+    plan = _plan(sweep, chosen, rerun.value if rerun else None)
+    waiting = [run for run, _ in plan.to_run if run.key in busy]
+    plan.to_run = [(run, fresh) for run, fresh in plan.to_run if run.key not in busy]
+    plan.changed = {run.name: changed[run.name] for run, _ in plan.to_run if run.name in changed}
     print(f"{sweep.spec.id}: {len(sweep.runs)} runs: {plan.summary()}")
     ends = {}
     if plan.to_run and chosen == "local":
         ends = _run_locally(sweep, plan, workers)
     elif plan.to_run:
         ends = _submit(sweep, plan, chosen, experiment, wait)
+    if waiting:
+        print(f"{len(waiting)} not started: their folder is in use by a run of other parameters that is still "
+              f"running ({', '.join(r.name for r in waiting[:3])}{', ...' if len(waiting) > 3 else ''}); "
+              f"`neuro run {experiment}` again once it has ended")
     if ends.get("failed") or ends.get("lost"):
         print(f"see `neuro status {experiment}` for the errors")
-    if ends.get("failed") or ends.get("lost") or plan.failed:
+    if ends.get("failed") or ends.get("lost") or plan.failed or waiting:
         raise typer.Exit(1)
+
+
+def _plan(sweep: Sweep, backend: str, rerun: str | None):
+    """Locally, plan and queue at once (under the ledger's lock); for a cluster, queued at submission."""
+    if backend == "local":
+        from utils.dispatch import queue_local
+        return queue_local(sweep, rerun)
+    from utils.submit import in_flight
+    from utils.status import local_in_flight
+    latest = sweep.latest()
+    return plan_runs(sweep, latest, rerun, in_flight(latest) | local_in_flight(latest))
 
 
 def _run_locally(sweep: Sweep, plan, workers: int | None) -> dict:
@@ -68,13 +87,20 @@ def _submit(sweep: Sweep, plan, backend: str, experiment, wait: bool) -> dict:
 
 
 def plan(experiment: ExperimentArg, set_: SetOption = None, backend: BackendOption = None) -> None:
-    """List the runs an experiment expands into, with their state; for a cluster backend also print
-    the exact job script(s) that `neuro run` would submit. Submits nothing."""
-    sweep = load(experiment, set_, check_data=True)
+    """List the runs an experiment expands into, with their state and what changed since their folder's
+    last run; for a cluster backend also print the exact job script(s) that `neuro run` would submit.
+    Runs and writes nothing."""
+    from utils.run_home import changes
+    from utils.status import effective_state
+    sweep = load(experiment, set_, check_data=True, record_task=False)
     latest = sweep.latest()
-    rows = [[str(r.index), r.name, r.key, str(r.seed), latest.get(r.key, {}).get("state", "planned")]
-            for r in sweep.runs]
-    print(text_table(["#", "run", "key", "seed", "state"], rows))
+    rows = []
+    for r in sweep.runs:
+        state = effective_state(latest[r.key]) if r.key in latest else "planned"
+        change = changes(sweep, r) if state != "done" else None
+        new = "new" if state == "planned" and not change else ""
+        rows.append([str(r.index), r.name, r.key, str(r.seed), state, f"changed: {change}" if change else new])
+    print(text_table(["#", "run", "key", "seed", "state", "change"], rows))
     print(f"{sweep.spec.id}: {len(sweep.runs)} runs ({len(sweep.runs) // len(sweep.spec.seeds)} grid points x "
           f"{len(sweep.spec.seeds)} repetitions); task {sweep.spec.task.ref}; output {sweep.dir}")
     chosen = backend.value if backend else sweep.spec.backend
@@ -93,9 +119,16 @@ def plan(experiment: ExperimentArg, set_: SetOption = None, backend: BackendOpti
 def cancel(experiment: ExperimentArg, set_: SetOption = None) -> None:
     """Cancel the experiment's queued and running runs (scancel / qdel, or stop a local `neuro run`)."""
     from utils.submit import cancel_sweep
-    sweep = load(experiment, set_)
-    cancelled = cancel_sweep(sweep)
-    total = sum(cancelled.values())
-    detail = ", ".join(f"{n} {backend}" for backend, n in sorted(cancelled.items()))
+    sweep = load(experiment, set_, import_code=False)
+    report = cancel_sweep(sweep)
+    total = sum(report.counts.values())
+    detail = ", ".join(f"{n} {backend}" for backend, n in sorted(report.counts.items()))
     print(f"{sweep.spec.id}: cancelled {total} runs" + (f" ({detail})" if detail else "")
           + (f"; `neuro run {experiment}` resubmits what is not done" if total else ""))
+    for host, runs in sorted(report.elsewhere.items()):
+        print(f"not cancelled: {len(runs)} runs held by a `neuro run` on {host}; run `neuro cancel` there")
+    if report.still_running:
+        print(f"not cancelled: {len(report.still_running)} runs still running after the grace period "
+              f"({', '.join(report.still_running[:3])})")
+    if report.elsewhere or report.still_running:
+        raise typer.Exit(1)

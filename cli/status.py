@@ -4,16 +4,17 @@ from __future__ import annotations
 import time
 from collections import defaultdict
 
-from cli.common import ExperimentArg, SetOption, load
+from cli.common import ExperimentArg, SetOption, load, warn_stale_card
 from utils.ledger import Ledger
-from utils.status import state_counts, sweep_status
+from utils.status import ORDER, effective_state, state_counts, sweep_status
 from utils.table import text_table
 from utils.workspace import Workspace
 
 
 def status(experiment: ExperimentArg, set_: SetOption = None) -> None:
     """Counts per state and a table of the runs: state, duration, metric, job, last error."""
-    sweep = load(experiment, set_)
+    sweep = load(experiment, set_, import_code=False)
+    warn_stale_card(sweep, experiment)
     statuses = sweep_status(sweep)
     metric = sweep.spec.metric.name or "metric"
     rows = [[s.run.name, s.state, _duration(s.duration_s), "" if s.metric is None else f"{s.metric:.4g}",
@@ -23,21 +24,27 @@ def status(experiment: ExperimentArg, set_: SetOption = None) -> None:
 
 
 def ls() -> None:
-    """The experiments in the ledger, with their runs' states and last activity."""
+    """The experiments in the ledger: their current runs by state (as `neuro status` counts them; runs
+    whose files were superseded by a changed file are left out) and last activity."""
     latest: dict[str, dict[str, dict]] = defaultdict(dict)
+    files: dict[str, str] = {}
+    last: dict[str, float] = defaultdict(float)
     for event in Ledger(Workspace.current().ledger_path).events():
         if "experiment" in event and "key" in event:
-            latest[event["experiment"]][event["key"]] = event
+            if "state" in event:
+                latest[event["experiment"]][event["key"]] = event
+            elif "files" in event:
+                files[event["key"]] = event["files"]
+            last[event["experiment"]] = max(last[event["experiment"]], event.get("time", 0))
     if not latest:
         print("no experiments yet: `neuro run configs/quickstart.yaml` starts one")
         return
     rows = []
     for experiment, runs in sorted(latest.items()):
-        states = [e["state"] for e in runs.values()]
-        last = max(e.get("time", 0) for e in runs.values())
-        rows.append([experiment, str(len(runs)), *[str(states.count(s)) for s in ("done", "failed", "running")],
-                     time.strftime("%Y-%m-%d %H:%M", time.localtime(last))])
-    print(text_table(["experiment", "runs", "done", "failed", "running", "last activity"], rows))
+        states = [effective_state(e) for key, e in runs.items() if files.get(key) != "superseded"]
+        rows.append([experiment, str(len(states)), *[str(states.count(s)) for s in ORDER],
+                     time.strftime("%Y-%m-%d %H:%M", time.localtime(last[experiment]))])
+    print(text_table(["experiment", "runs", *ORDER, "last activity"], rows))
 
 
 def _duration(seconds: float | None) -> str:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from utils.param_types import describe
+from utils.param_types import range_text, type_name
 from utils.table import text_table
 from utils.tasks import builtin_tasks
 
@@ -14,9 +14,13 @@ def tasks() -> None:
         print(f"{task.ref}: {task.description}")
         if task.metric:
             print(f"  headline metric: {task.metric[0]} ({task.metric[1]})")
-        rows = [[p.name, describe(p.annotation), "(required)" if p.default is dataclasses.MISSING else repr(p.default),
-                 p.help] for p in task.parameters().values()]
-        print("  " + text_table(["parameter", "type", "default", "meaning"], rows).replace("\n", "\n  "))
+        if task.metrics:
+            print(f"  reports: {', '.join(task.metrics)}")
+        rows = [[p.name, type_name(p.annotation), range_text(p.annotation) or "-",
+                 "(required)" if p.default is dataclasses.MISSING else repr(p.default), p.help]
+                for p in task.parameters().values()]
+        print("  " + text_table(["parameter", "type", "range", "default", "meaning"], rows).replace("\n", "\n  "))
         print()
     print("Your own task: task: path/to/file.py:function or package.module:function, where\n"
-          "function(params, ctx) -> dict of metrics; annotate params with a dataclass to get checking.")
+          "function(params, ctx) -> dict of metrics; annotate params with a dataclass to get checking, and\n"
+          "declare ranges next to the types: lr: Annotated[float, Gt(0)] = 0.01 (annotated_types).")

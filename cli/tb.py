@@ -1,6 +1,7 @@
 """`neuro tb`: TensorBoard on an experiment's runs."""
 from __future__ import annotations
 
+import signal
 import subprocess
 import sys
 from typing import Annotated
@@ -16,13 +17,29 @@ def tb(experiment: ExperimentArg, set_: SetOption = None,
        host: Annotated[str, typer.Option(help="Address to bind (0.0.0.0 to reach it from elsewhere).")] = "localhost",
        ) -> None:
     """Start TensorBoard on the experiment's folder (scalars, images, HParams); Ctrl-C stops it."""
-    sweep = load(experiment, set_)
+    sweep = load(experiment, set_, import_code=False)
     if not sweep.dir.is_dir():
         raise NeuroError(f"{experiment}: no runs yet in {sweep.dir}; `neuro run {experiment}` first")
     print(f"TensorBoard for {sweep.spec.id} on http://{host}:{port}/ (Ctrl-C stops it)", flush=True)
     command = [sys.executable, "-m", "tensorboard.main", "--logdir", str(sweep.dir), "--port", str(port),
                "--host", host]
+    server = subprocess.Popen(command)
+    previous = signal.signal(signal.SIGTERM, signal.default_int_handler)  # `kill` stops it like Ctrl-C
     try:
-        raise typer.Exit(subprocess.call(command))
+        code = server.wait()
     except KeyboardInterrupt:
-        raise typer.Exit(0)
+        code = 0
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        _stop(server)
+    raise typer.Exit(code)
+
+
+def _stop(server: subprocess.Popen, grace_s: float = 10.0) -> None:
+    if server.poll() is None:
+        server.terminate()
+        try:
+            server.wait(grace_s)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()

@@ -78,14 +78,17 @@ def test_status_and_ls_read_the_ledger(finished) -> None:
     planned = neuro("status", str(exp), *WITH_X5, cwd=workspace).stdout
     assert "15 runs: 9 done, 3 failed, 3 planned" in planned
     listing = neuro("ls", cwd=workspace).stdout.splitlines()
-    assert listing[2].split()[:5] == ["tasks/toy", "12", "9", "3", "0"]
+    assert listing[0].split()[:9] == ["experiment", "runs", "done", "running", "queued", "interrupted", "lost",
+                                      "failed", "cancelled"]
+    assert listing[2].split()[:8] == ["tasks/toy", "12", "9", "0", "0", "0", "0", "3"]
 
 
 def test_tasks_lists_parameters_with_types_and_defaults(tmp_path: Path) -> None:
     out = neuro("tasks", cwd=tmp_path).stdout
     assert "sound_localisation:" in out
     line = next(row for row in out.splitlines() if row.strip().startswith("ie_ratio"))
-    assert line.split()[:3] == ["ie_ratio", "float", "0.5"]
+    assert line.split()[:5] == ["ie_ratio", "float", "in", "[0,", "1]"] and line.split()[5] == "0.5"
+    assert "reports: test_accuracy, test_ipd_error_deg" in out
 
 
 def test_tb_serves_the_experiment(finished) -> None:

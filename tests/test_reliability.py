@@ -20,10 +20,10 @@ def _wait_for(condition, timeout: float = 60.0) -> None:
         time.sleep(0.1)
 
 
-def _checkpointed_runs(workspace: Path) -> list[str]:
+def _checkpointed_runs(workspace: Path, folder: str = "tasks") -> list[str]:
     """Runs in progress with at least two epochs checkpointed."""
     out = []
-    for status in (workspace / "training_data").glob("tasks/*/*/status.json"):
+    for status in (workspace / "training_data").glob(f"{folder}/*/*/status.json"):
         data = json.loads(status.read_text())
         if data["state"] == "running" and data.get("step", -1) >= 1:
             out.append(data["name"])

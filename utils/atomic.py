@@ -12,10 +12,12 @@ from typing import Any, BinaryIO
 
 
 def write_atomic(path: Path, write: Callable[[BinaryIO], None]) -> None:
-    """Call `write(file)` on a temporary file beside `path`, fsync it, then rename it over `path`."""
+    """Call `write(file)` on a temporary file beside `path`, fsync it, then rename it over `path`. The
+    file gets the permissions the umask gives new files (lab-mates on shared storage can read it)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
+        os.fchmod(fd, 0o666 & ~current_umask())
         with os.fdopen(fd, "wb") as handle:
             write(handle)
             handle.flush()
@@ -51,6 +53,12 @@ def create_once(path: Path, write: Callable[[Path], None]) -> bool:
             return False
         replace_with(path, write)
     return True
+
+
+def current_umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def write_json(path: Path, data: Any) -> None:

@@ -1,21 +1,31 @@
 """Carry out a plan on the local backend and sum up what happened."""
 from __future__ import annotations
 
-import os
 import signal
 from collections import Counter
 
 from utils.backends.local import LocalPool
-from utils.plan import Plan
+from utils.execute import process_fields
+from utils.plan import Plan, Rerun, plan_runs
 from utils.progress import Progress
 from utils.sweep import Sweep
 
 
+def queue_local(sweep: Sweep, rerun: Rerun) -> Plan:
+    """Plan the sweep and record its runs queued, under the ledger's lock: a second `neuro run` of the
+    file finds them queued by a live process and leaves them to this one."""
+    from utils.status import local_in_flight
+    from utils.submit import in_flight
+    with sweep.ledger.exclusive() as write:
+        latest = sweep.latest()
+        plan = plan_runs(sweep, latest, rerun, in_flight(latest) | local_in_flight(latest))
+        write([sweep.event(run, "queued", **process_fields(runner=True)) for run, _ in plan.to_run])
+    return plan
+
+
 def run_local(sweep: Sweep, plan: Plan, workers: int) -> Counter:
-    """Execute the plan's runs with `workers` processes; returns the count of each end state."""
+    """Execute the plan's queued runs with `workers` processes; returns the count of each end state."""
     sweep_file = sweep.freeze()
-    sweep.ledger.append_many([sweep.event(run, "queued", pid=os.getpid(), runner=os.getpid())
-                              for run, _ in plan.to_run])
     progress = Progress(len(plan.to_run))
     previous = signal.signal(signal.SIGTERM, signal.default_int_handler)  # `kill` stops as cleanly as Ctrl-C
     try:

@@ -1,13 +1,14 @@
 """Execute one run of a sweep: the call every backend ends in.
 
-Claims the run (a lock file, so two processes never run it at once), resumes from its checkpoint
-when it has one, sends stdout/stderr to the run's logs, records every state change in status.json
+Claims the run (a lock file, so two processes never run it at once), makes its folder hold this
+run's files only (another key's move aside: utils/run_home.py), resumes from its checkpoint when it
+has one, sends stdout/stderr to the run's logs, records every state change in status.json
 and the ledger, and turns any failure of the task into a failed run rather than a crash.
 """
 from __future__ import annotations
 
 import contextlib
-import fcntl
+import functools
 import os
 import random
 import shutil
@@ -23,6 +24,8 @@ import yaml
 
 from utils.atomic import read_json, write_json
 from utils.context import RunContext, clean_metrics, tensorboard_hparams
+from utils.process import identity
+from utils.run_home import claim, make_home
 from utils.runs import RunSpec
 from utils.sweep import Sweep
 
@@ -43,6 +46,7 @@ def stop_requested() -> bool:
 @dataclass
 class Outcome:
     state: str  # done | failed | interrupted | "running elsewhere" | "ended elsewhere" (another process)
+                # | "not started" (stopped before it began)
     metrics: dict[str, float] = field(default_factory=dict)
     error: str | None = None
     duration_s: float = 0.0
@@ -60,10 +64,10 @@ class JobRef:
 def execute_run(sweep: Sweep, run: RunSpec, fresh: bool = False, job: JobRef | None = None) -> Outcome:
     """Run `run` to an end state; `fresh` discards its previous attempt (checkpoints, logs, TensorBoard)."""
     run_dir = sweep.run_dir(run)
-    run_dir.mkdir(parents=True, exist_ok=True)
-    with _claim(run_dir) as claimed:
+    with claim(run_dir) as claimed:
         if not claimed:
             return Outcome("running elsewhere")
+        make_home(sweep, run)
         previous = read_json(run_dir / "status.json") or {}
         if previous.get("state") in ("done", "failed") and not fresh:
             return Outcome("ended elsewhere")
@@ -127,11 +131,26 @@ def _context(sweep: Sweep, run: RunSpec, run_dir: Path, job: JobRef | None, star
                       tensorboard_hparams(run.params, run.seed), on_metrics)
 
 
-def _record(sweep: Sweep, run: RunSpec, run_dir: Path, state: str, job: JobRef | None, **fields: Any) -> None:
-    """One state change: status.json (atomic) and a ledger event."""
+def _record(sweep: Sweep, run: RunSpec, run_dir: Path, state: str, job: JobRef | None, by_runner: bool = False,
+            **fields: Any) -> None:
+    """One state change: status.json (atomic) and a ledger event (written by the run's own process, or
+    `by_runner`, the `neuro run` that saw its process end)."""
     fields = {k: v for k, v in fields.items() if v is not None}
     _write_status(run_dir, run, state, job, **fields)
-    sweep.ledger.append(sweep.event(run, state, **_job_fields(job), pid=os.getpid(), runner=os.getppid(), **fields))
+    sweep.ledger.append(sweep.event(run, state, **_job_fields(job), **process_fields(by_runner), **fields))
+
+
+def process_fields(runner: bool = False) -> dict[str, Any]:
+    """Who records an event: this process (the one running the run) and the `neuro run` that started
+    it (its parent; with `runner`, this process is that `neuro run`), each by pid and start time."""
+    me = identity()
+    parent = me if runner else _parent_identity()
+    return {"pid": me["pid"], "pid_start": me["start"], "runner": parent["pid"], "runner_start": parent["start"]}
+
+
+@functools.lru_cache(maxsize=1)
+def _parent_identity() -> dict[str, float | int]:
+    return identity(os.getppid())
 
 
 def _write_status(run_dir: Path, run: RunSpec, state: str, job: JobRef | None, **fields: Any) -> None:
@@ -144,23 +163,8 @@ def _job_fields(job: JobRef | None) -> dict[str, str | None]:
 
 
 def _config(sweep: Sweep, run: RunSpec) -> dict[str, Any]:
-    return {"experiment": sweep.spec.id, "task": sweep.spec.task.ref, "run": run.name, "key": run.key,
+    return {"experiment": sweep.spec.id, "task": sweep.spec.task.identity, "run": run.name, "key": run.key,
             "seed": run.seed, "params": run.params}
-
-
-@contextlib.contextmanager
-def _claim(run_dir: Path) -> Iterator[bool]:
-    """Hold an exclusive lock on the run for as long as the block lasts; False if someone else holds it."""
-    fd = os.open(run_dir / ".lock", os.O_RDWR | os.O_CREAT, 0o664)
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            yield False
-            return
-        yield True
-    finally:
-        os.close(fd)
 
 
 @contextlib.contextmanager
@@ -196,15 +200,18 @@ def _tail(text: str, lines: int = ERROR_LINES) -> str:
 
 
 def record_abandoned(sweep: Sweep, run: RunSpec, state: str, reason: str) -> Outcome:
-    """End a run whose process vanished (crash, kill, Ctrl-C): `reason` plus the tail of its stderr.log."""
+    """End a run whose process vanished (crash, kill, Ctrl-C): `reason` plus the tail of its stderr.log.
+    A run that had not started yet is left as it is."""
     run_dir = sweep.run_dir(run)
+    previous = read_json(run_dir / "status.json") or {}
+    if previous.get("key") != run.key or previous.get("state") != "running":
+        return Outcome("not started")  # it stays queued by a runner that has gone: planned again
     try:
         stderr = (run_dir / "stderr.log").read_text(errors="replace")
     except FileNotFoundError:
         stderr = ""
     error = _tail(stderr, ERROR_LINES - 1) + "\n" + reason if stderr.strip() else reason
-    previous = read_json(run_dir / "status.json") or {}
     started = previous.get("started")
     duration = round(time.time() - started, 3) if started else None
-    _record(sweep, run, run_dir, state, None, started=started, duration_s=duration, error=error)
+    _record(sweep, run, run_dir, state, None, by_runner=True, started=started, duration_s=duration, error=error)
     return Outcome(state, error=error, duration_s=duration or 0.0)

@@ -36,7 +36,7 @@ class Ledger:
         """Hold the ledger's lock for a block (e.g. while submitting jobs, so that their first events
         cannot come before the submission's); yields a function that appends under that lock."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o664)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o666)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
             yield lambda events: _write(fd, events)
@@ -61,8 +61,9 @@ class Ledger:
                 yield event
 
     def latest(self, experiment: str) -> dict[str, dict[str, Any]]:
-        """The last event of each run key of `experiment`."""
-        return {event["key"]: event for event in self.events(experiment) if "key" in event}
+        """The last state event of each run key of `experiment` (events about where a run's files are,
+        which carry no state, are skipped)."""
+        return {event["key"]: event for event in self.events(experiment) if "key" in event and "state" in event}
 
 
 def _write(fd: int, events: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -1,78 +1,147 @@
-"""Check and normalise configuration values against Python type annotations."""
+"""Check configuration values against their annotations: type, range and choices.
+
+A task declares ranges next to its parameters with annotated-types (`Annotated[float, Interval(ge=0,
+le=1)]`) and choices with `Literal`; pydantic checks them in strict mode (an int where a float is wanted
+becomes a float, nothing else is converted). NaN and infinities are refused unless the annotation
+carries `pydantic.AllowInfNan()`.
+"""
 from __future__ import annotations
 
+import functools
+import math
 import types
 import typing
-from typing import Any, Literal, Union
+from typing import Annotated, Any, Literal, Union
+
+import annotated_types as at
+from pydantic import AllowInfNan, ConfigDict, TypeAdapter, ValidationError
+
+STRICT = ConfigDict(strict=True, allow_inf_nan=False, arbitrary_types_allowed=True)
+RANGE_ERRORS = {"greater_than", "greater_than_equal", "less_than", "less_than_equal", "too_short", "too_long",
+                "multiple_of"}
+ARTICLES = {"int": "an int", "float": "a float", "str": "text", "bool": "true or false", "dict": "a mapping",
+            "null": "null", "Any": "a value"}
+BOUNDS = {"greater_than": (">", "gt"), "greater_than_equal": (">=", "ge"), "less_than": ("<", "lt"),
+          "less_than_equal": ("<=", "le")}
 
 
 class TypeMismatch(ValueError):
-    """The value does not fit the annotation; the message says what was expected."""
+    """The value does not fit the annotation; the message says what was expected. `where` locates the
+    offending item inside the value ("[1]") when it is not the value itself."""
+
+    def __init__(self, message: str, where: str = ""):
+        super().__init__(message)
+        self.where = where
 
 
 def coerce(value: Any, annotation: Any) -> Any:
-    """`value` as `annotation` wants it (an int where a float is wanted becomes a float), or TypeMismatch."""
-    if annotation is Any or annotation is typing.Any:
-        return value
-    origin = typing.get_origin(annotation)
-    if origin is Literal:
-        if value in typing.get_args(annotation) and not isinstance(value, (list, dict)):
-            return value
-        raise TypeMismatch(f"expected {describe(annotation)}, got {value!r}")
-    if origin in (Union, types.UnionType):
-        for option in typing.get_args(annotation):
-            try:
-                return coerce(value, option)
-            except TypeMismatch:
-                pass
-        raise TypeMismatch(f"expected {describe(annotation)}, got {_show(value)}")
-    if origin in (list, tuple):
-        if not isinstance(value, list):
-            raise TypeMismatch(f"expected a list, got {_show(value)}")
-        (item_type, *_) = typing.get_args(annotation) or (Any,)
-        return [coerce(item, item_type) for item in value]
-    if origin is dict:
-        if not isinstance(value, dict):
-            raise TypeMismatch(f"expected a mapping, got {_show(value)}")
-        return dict(value)
-    if annotation is type(None):
-        if value is None:
-            return None
-        raise TypeMismatch(f"expected null, got {_show(value)}")
-    if annotation is bool:
-        if isinstance(value, bool):
-            return value
-    elif annotation is int:
-        if isinstance(value, int) and not isinstance(value, bool):
-            return value
-    elif annotation is float:
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            return float(value)
-    elif annotation is str:
-        if isinstance(value, str):
-            return value
-    elif isinstance(value, annotation):
-        return value
-    raise TypeMismatch(f"expected {describe(annotation)}, got {_show(value)}")
+    """`value` as `annotation` wants it, or TypeMismatch."""
+    try:
+        checked = _adapter(annotation).validate_python(value)
+    except ValidationError as err:
+        raise _mismatch(err.errors()[0], annotation) from None
+    if not allows_non_finite(annotation) and (bad := _non_finite(checked)) is not None:
+        raise TypeMismatch(f"{bad} is not a finite number")
+    return checked
 
 
-def describe(annotation: Any) -> str:
-    """A short human name for an annotation: 'float', 'int or null', "one of 'a', 'b'"."""
+def allows_non_finite(annotation: Any) -> bool:
+    return any(isinstance(m, AllowInfNan) and m.allow_inf_nan for m in _metadata(annotation))
+
+
+def type_name(annotation: Any) -> str:
+    """A short name for an annotation without its range: 'float', 'int or null', "one of 'a', 'b'"."""
+    annotation = _base(annotation)
     origin = typing.get_origin(annotation)
     if origin is Literal:
         return "one of " + ", ".join(repr(a) for a in typing.get_args(annotation))
     if origin in (Union, types.UnionType):
-        return " or ".join(describe(a) for a in typing.get_args(annotation))
+        return " or ".join(type_name(a) for a in typing.get_args(annotation))
     if origin in (list, tuple):
         args = typing.get_args(annotation)
-        return f"list of {describe(args[0])}" if args else "list"
-    if origin is dict:
-        return "mapping"
+        item = type_name(args[0]) if args else ""
+        return f"list of values from {item[len('one of '):]}" if item.startswith("one of ") else \
+            f"list of {item}" if item else "list"
+    if origin is dict or annotation is dict:
+        return "dict"
     if annotation is type(None):
         return "null"
     return getattr(annotation, "__name__", str(annotation))
 
 
+def range_text(annotation: Any) -> str:
+    """The declared range: 'in [0, 1]', '>= 1', '> 0', or '' when there is none."""
+    low = high = None
+    for m in _metadata(annotation):
+        for name in ("ge", "gt", "le", "lt"):
+            if getattr(m, name, None) is not None:
+                if name in ("ge", "gt"):
+                    low = (name, getattr(m, name))
+                else:
+                    high = (name, getattr(m, name))
+    if low and high:
+        return f"in {'[' if low[0] == 'ge' else '('}{low[1]}, {high[1]}{']' if high[0] == 'le' else ')'}"
+    symbols = {"ge": ">=", "gt": ">", "le": "<=", "lt": "<"}
+    bound = low or high
+    return f"{symbols[bound[0]]} {bound[1]}" if bound else ""
+
+
+def describe(annotation: Any) -> str:
+    """What to give, for error messages: 'a float in [0, 1]', 'an int >= 1', "one of 'a', 'b'"."""
+    name = type_name(annotation)
+    text = ARTICLES.get(name, name if name.startswith("one of") or " or " in name else f"a {name}")
+    return f"{text} {range_text(annotation)}".strip()
+
+
+def _mismatch(error: dict, annotation: Any) -> TypeMismatch:
+    where = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in error["loc"]
+                    if not isinstance(part, str) or not part.startswith(("function-", "lax-", "strict-")))
+    value = error.get("input")
+    if error["type"] in BOUNDS:
+        symbol, name = BOUNDS[error["type"]]
+        return TypeMismatch(f"{value!r} is out of range: must be {symbol} {error['ctx'][name]}", where)
+    if error["type"] in ("too_short", "too_long"):
+        limit = error["ctx"].get("min_length" if error["type"] == "too_short" else "max_length")
+        return TypeMismatch(f"{value!r} has too {'few' if error['type'] == 'too_short' else 'many'} items: "
+                            f"{'at least' if error['type'] == 'too_short' else 'at most'} {limit}", where)
+    if error["type"] in RANGE_ERRORS:
+        return TypeMismatch(f"{value!r} is out of range ({error['msg'][0].lower()}{error['msg'][1:]})", where)
+    if error["type"] == "finite_number":
+        return TypeMismatch(f"{value} is not a finite number", where)
+    if where:  # an item inside the value: pydantic names what that item should be
+        return TypeMismatch(f"got {_show(value)}: {error['msg'][0].lower()}{error['msg'][1:]}", where)
+    return TypeMismatch(f"expected {describe(annotation)}, got {_show(value)}", where)
+
+
+@functools.lru_cache(maxsize=None)
+def _cached_adapter(annotation: Any) -> TypeAdapter:
+    return TypeAdapter(annotation, config=STRICT)
+
+
+def _adapter(annotation: Any) -> TypeAdapter:
+    try:
+        return _cached_adapter(annotation)
+    except TypeError:  # unhashable annotation
+        return TypeAdapter(annotation, config=STRICT)
+
+
+def _metadata(annotation: Any) -> list:
+    return list(getattr(annotation, "__metadata__", ())) if typing.get_origin(annotation) is Annotated else []
+
+
+def _base(annotation: Any) -> Any:
+    return typing.get_args(annotation)[0] if typing.get_origin(annotation) is Annotated else annotation
+
+
+def _non_finite(value: Any) -> float | None:
+    if isinstance(value, float) and not math.isfinite(value):
+        return value
+    items = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
+    return next((bad for item in items if (bad := _non_finite(item)) is not None), None)
+
+
 def _show(value: Any) -> str:
-    kind = "null" if value is None else type(value).__name__
-    return f"{kind} {value!r}" if value is not None else "null"
+    return "null" if value is None else f"{type(value).__name__} {value!r}"
+
+
+__all__ = ["TypeMismatch", "coerce", "describe", "type_name", "range_text", "allows_non_finite", "at"]

@@ -16,23 +16,27 @@ class Plan:
     done: list[RunSpec] = field(default_factory=list)
     failed: list[RunSpec] = field(default_factory=list)                # failed and left alone
     resumed: list[RunSpec] = field(default_factory=list)               # started before, not finished
-    in_flight: list[RunSpec] = field(default_factory=list)             # queued or running on a cluster
+    in_flight: list[RunSpec] = field(default_factory=list)             # queued or running in another process
+    changed: dict[str, str] = field(default_factory=dict)              # run name -> how it differs from its folder's
 
     def summary(self) -> str:
         parts = [f"{len(self.done)} done"]
         if self.failed:
             parts.append(f"{len(self.failed)} failed (--rerun failed retries them)")
         if self.in_flight:
-            parts.append(f"{len(self.in_flight)} queued or running on the cluster")
-        parts.append(f"{len(self.to_run)} to run" + (f" ({len(self.resumed)} resuming)" if self.resumed else ""))
+            parts.append(f"{len(self.in_flight)} queued or running already (another `neuro run` or a cluster job)")
+        notes = [f"{len(self.resumed)} resuming"] if self.resumed else []
+        if self.changed:
+            notes.append(f"{len(self.changed)} changed: {_common(self.changed)}")
+        parts.append(f"{len(self.to_run)} to run" + (f" ({'; '.join(notes)})" if notes else ""))
         return ", ".join(parts)
 
 
 def plan_runs(sweep: Sweep, latest: dict[str, dict], rerun: Rerun = None,
               in_flight: set[str] = frozenset()) -> Plan:
     """From `latest` (the ledger's last event per run key): done runs are skipped, failed ones too
-    unless `rerun`; runs whose cluster job is alive (`in_flight`) are left to it; everything else
-    runs, resuming where it started before."""
+    unless `rerun`; runs another process has queued or is running (`in_flight`) are left to it;
+    everything else runs, resuming where it started before."""
     plan = Plan()
     for run in sweep.runs:
         state = latest.get(run.key, {}).get("state")
@@ -48,3 +52,9 @@ def plan_runs(sweep: Sweep, latest: dict[str, dict], rerun: Rerun = None,
             if state in ("running", "interrupted") and not fresh:
                 plan.resumed.append(run)
     return plan
+
+
+def _common(changed: dict[str, str]) -> str:
+    """The change most runs share, e.g. 'params.y: 2 -> 5' (with '...' when runs differ in more)."""
+    first = next(iter(changed.values()))
+    return first if all(c == first for c in changed.values()) else f"{first}, ..."

@@ -8,10 +8,10 @@ from typing import TextIO
 
 
 class Progress:
-    def __init__(self, total: int, stream: TextIO = sys.stderr):
-        self.total, self.stream, self.counts = total, stream, Counter()
+    def __init__(self, total: int, stream: TextIO | None = None):
+        self.total, self.stream, self.counts = total, stream or sys.stderr, Counter()
         self.started = time.monotonic()
-        self.tty = stream.isatty()
+        self.tty = self.stream.isatty()
 
     def update(self, run_name: str, state: str, detail: str = "") -> None:
         self.counts[state] += 1

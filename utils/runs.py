@@ -25,28 +25,35 @@ class RunSpec:
     varying: dict[str, Any]        # the grid/zip values of this run
 
 
-def run_key(task_ref: str, params: dict[str, Any], seed: int) -> str:
-    canonical = json.dumps({"task": task_ref, "params": params, "seed": seed}, sort_keys=True,
-                           separators=(",", ":"))
+MAX_RUN_NAME = 120     # characters; longer names keep their start and end and gain a hash of the whole
+
+
+def run_key(task: str, params: dict[str, Any], seed: int) -> str:
+    """The run's identity: the task (its resolved identity), every parameter and the seed. Numbers are
+    compared by value (1 and 1.0 are one run), so the key does not depend on how a value was written."""
+    canonical = json.dumps({"task": task, "params": _canonical(params), "seed": seed}, sort_keys=True,
+                           separators=(",", ":"), default=str)
     return hashlib.sha256(canonical.encode()).hexdigest()[:12]
 
 
-def grid_points(spec: ExperimentSpec) -> list[dict[str, Any]]:
-    """The cartesian product of the grid, crossed with the zip rows, in file order."""
-    names = list(spec.grid)
-    product = [dict(zip(names, values)) for values in itertools.product(*spec.grid.values())]
-    rows = [dict(zip(spec.zip, values)) for values in zip(*spec.zip.values())] or [{}]
+def grid_points(spec: ExperimentSpec, as_written: bool = False) -> list[dict[str, Any]]:
+    """The cartesian product of the grid, crossed with the zip rows, in file order; `as_written` gives
+    the values as the file wrote them (before type conversion), which name the runs."""
+    grid, zipped = (_written(spec, "grid"), _written(spec, "zip")) if as_written else (spec.grid, spec.zip)
+    names = list(grid)
+    product = [dict(zip(names, values)) for values in itertools.product(*grid.values())]
+    rows = [dict(zip(zipped, values)) for values in zip(*zipped.values())] or [{}]
     return [{**point, **row} for point in product for row in rows]
 
 
 def expand(spec: ExperimentSpec) -> list[RunSpec]:
-    defaults = {name: info.default for name, info in spec.task.parameters().items()}
+    defaults = spec.task.defaults()
     runs, names = [], set()
-    for point in grid_points(spec):
+    for point, written in zip(grid_points(spec), grid_points(spec, as_written=True)):
         for repetition, seed in enumerate(spec.seeds):
             params = {**defaults, **spec.params, **point}
-            key = run_key(spec.task.ref, params, seed)
-            name = run_name(point, repetition)
+            key = run_key(spec.task.identity, params, seed)
+            name = run_name(written, repetition)
             if name in names:
                 name = f"{name}__{key[:6]}"
             names.add(name)
@@ -55,8 +62,29 @@ def expand(spec: ExperimentSpec) -> list[RunSpec]:
 
 
 def run_name(point: dict[str, Any], repetition: int) -> str:
+    """`name=value__..__rep<k>`; too long for a file name, it keeps its start and end around a hash."""
     parts = [f"{name}={_format(value)}" for name, value in point.items()]
-    return "__".join([*parts, f"rep{repetition}"])
+    name = "__".join([*parts, f"rep{repetition}"])
+    if len(name) <= MAX_RUN_NAME:
+        return name
+    digest = hashlib.sha256(name.encode()).hexdigest()[:10]
+    tail = f"rep{repetition}"
+    return f"{name[:MAX_RUN_NAME - len(tail) - 14]}__{digest}__{tail}"
+
+
+def _written(spec: ExperimentSpec, section: str) -> dict[str, list]:
+    written = spec.raw.get(section) or {}
+    return {name: written[name] for name in getattr(spec, section)}
+
+
+def _canonical(value: Any) -> Any:
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, (list, tuple)):
+        return [_canonical(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _canonical(v) for k, v in value.items()}
+    return value
 
 
 def _format(value: Any) -> str:

@@ -2,7 +2,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Annotated, Literal
+
+from annotated_types import Ge
+
+Positive = Annotated[int, Ge(1)]
 
 
 @dataclass(frozen=True)
@@ -13,15 +17,15 @@ class Metric:
 
 @dataclass(frozen=True)
 class Resources:
-    cpus: int = 1                           # CPU cores per run (also torch's thread count)
-    mem_gb: float = 4.0                     # memory per run
-    time_min: int = 60                      # wall-clock limit per run
-    gpus: int = 0                           # GPUs per run
+    cpus: Positive = 1                          # CPU cores per run (also torch's thread count)
+    mem_gb: Annotated[float, Ge(0.001)] = 4.0   # memory per run
+    time_min: Positive = 60                     # wall-clock limit per run
+    gpus: Annotated[int, Ge(0)] = 0             # GPUs per run
 
 
 @dataclass(frozen=True)
 class LocalOptions:
-    workers: int | None = None              # parallel runs; default: cores // resources.cpus
+    workers: Positive | None = None         # parallel runs; default: cores // resources.cpus
 
 
 @dataclass(frozen=True)
@@ -29,8 +33,8 @@ class SlurmOptions:
     partition: str | None = None            # -p
     account: str | None = None              # -A
     qos: str | None = None                  # --qos
-    array_parallelism: int = 64             # most array tasks running at once
-    max_array_size: int = 1000              # split larger sweeps into several arrays (MaxArraySize)
+    array_parallelism: Positive = 64             # most array tasks running at once
+    max_array_size: Positive = 1000              # split larger sweeps into several arrays (MaxArraySize)
     additional: dict = field(default_factory=dict)   # any other sbatch option, e.g. {constraint: v100}
 
 
@@ -38,5 +42,5 @@ class SlurmOptions:
 class QsubOptions:
     queue: str | None = None                # -q
     parallel_env: str = "smp"               # SGE: -pe <parallel_env> <cpus>
-    max_array_size: int = 75000             # split larger sweeps (SGE max_aj_tasks)
+    max_array_size: Positive = 75000             # split larger sweeps (SGE max_aj_tasks)
     additional: list[str] = field(default_factory=list)  # extra directive lines, e.g. ["-l mem_free=8G"]

@@ -16,11 +16,12 @@ import yaml
 from utils.errors import SpecError, did_you_mean
 from utils.param_types import TypeMismatch, coerce, describe
 from utils.sections import LocalOptions, Metric, QsubOptions, Resources, SlurmOptions
-from utils.tasks import Task, resolve_task
-from utils.yaml_source import Source, load_yaml
+from utils.tasks import Pinned, Task, resolve_task
+from utils.yaml_source import Source, load_yaml, parse_value
 
 BACKENDS = ("local", "slurm", "sge", "pbs", "torque")
 NAME_PATTERN = re.compile(r"^[a-z0-9_-]+$")
+MAX_NAME = 100                   # characters of an experiment's name or of a folder level (filesystems allow 255)
 SECTIONS = {"metric": Metric, "resources": Resources, "local": LocalOptions, "slurm": SlurmOptions,
             "qsub": QsubOptions}
 TOP_KEYS = ("name", "folder", "task", "description", "repetitions", "seeds", "params", "grid", "zip",
@@ -53,21 +54,30 @@ class ExperimentSpec:
     def id(self) -> str:
         return f"{self.folder}/{self.name}"
 
-    def frozen(self) -> dict:
-        """Everything needed to rebuild this spec elsewhere (a worker, a cluster node)."""
-        return {"raw": self.raw, "source": self.source.name, "base_dirs": [str(d) for d in self.base_dirs]}
+    def frozen(self, task_code: Path | None = None) -> dict:
+        """Everything needed to rebuild this spec elsewhere (a worker, a cluster node): a task file is
+        pinned (imported from `task_code`, a snapshot's copy, when given)."""
+        frozen = {"raw": self.raw, "source": self.source.name, "base_dirs": [str(d) for d in self.base_dirs]}
+        if self.task.kind == "file":
+            frozen["task_file"] = str(self.task.file)
+            frozen["task_code"] = str(task_code or self.task.file)
+        return frozen
 
 
-def load_spec(path: str | Path, overrides: typing.Sequence[str] = ()) -> ExperimentSpec:
-    """Read, override and validate an experiment file."""
+def load_spec(path: str | Path, overrides: typing.Sequence[str] = (), cards: Path | None = None,
+              import_code: bool = True) -> ExperimentSpec:
+    """Read, override and validate an experiment file. Task files are looked up next to it first, then
+    in the current directory. Without `import_code`, the task's code is not imported (see utils.tasks)."""
     path = Path(path)
     raw, source = load_yaml(path)
     raw = apply_overrides(raw, overrides, source)
-    return parse_spec(raw, source, [Path.cwd(), path.resolve().parent])
+    return parse_spec(raw, source, [path.resolve().parent, Path.cwd()], cards, import_code)
 
 
 def spec_from_frozen(frozen: dict) -> ExperimentSpec:
-    return parse_spec(frozen["raw"], Source(frozen["source"]), [Path(d) for d in frozen["base_dirs"]])
+    pinned = Pinned(Path(frozen["task_file"]), Path(frozen["task_code"])) if "task_file" in frozen else None
+    return parse_spec(frozen["raw"], Source(frozen["source"]), [Path(d) for d in frozen["base_dirs"]],
+                      pinned=pinned)
 
 
 def apply_overrides(raw: Any, overrides: typing.Sequence[str], source: Source) -> Any:
@@ -81,7 +91,7 @@ def apply_overrides(raw: Any, overrides: typing.Sequence[str], source: Source) -
         if not sep or not key:
             raise SpecError("--set", flag, "expected key=value", "write e.g. --set params.lr=0.01")
         try:
-            value = yaml.safe_load(text)
+            value = parse_value(text)
         except yaml.YAMLError:
             raise SpecError("--set", key, f"cannot parse value {text!r}", "quote it or fix its YAML syntax")
         target = raw if isinstance(raw, dict) else {}
@@ -95,7 +105,8 @@ def apply_overrides(raw: Any, overrides: typing.Sequence[str], source: Source) -
     return raw
 
 
-def parse_spec(raw: Any, source: Source, base_dirs: list[Path]) -> ExperimentSpec:
+def parse_spec(raw: Any, source: Source, base_dirs: list[Path], cards: Path | None = None, import_code: bool = True,
+               pinned: Pinned | None = None) -> ExperimentSpec:
     """Validate plain data from an experiment file; every problem is a SpecError."""
     if not isinstance(raw, dict):
         raise source.error("", "the file is empty or not a mapping" if raw is None else
@@ -108,12 +119,13 @@ def parse_spec(raw: Any, source: Source, base_dirs: list[Path]) -> ExperimentSpe
     _json_only(raw, source)
     if "task" not in raw:
         raise source.error("task", "missing", "add task: with a built-in task (see `neuro tasks`) or file.py:function")
-    task = resolve_task(raw["task"], source, base_dirs)
+    task = resolve_task(raw["task"], source, base_dirs, cards, import_code, pinned)
     name = _identifier(raw.get("name"), "name", source, required=True)
     folder = raw.get("folder", task.family)
-    if not isinstance(folder, str) or not all(NAME_PATTERN.match(p) for p in folder.split("/")):
+    if not isinstance(folder, str) or not all(NAME_PATTERN.match(p) and len(p) <= MAX_NAME for p in folder.split("/")):
         raise source.error("folder", f"invalid folder {folder!r}",
-                           "use lowercase letters, digits, '_' and '-', with '/' between levels")
+                           f"use lowercase letters, digits, '_' and '-' (at most {MAX_NAME} a level), with '/' "
+                           "between levels")
     description = raw.get("description", "")
     if not isinstance(description, str):
         raise source.error("description", "expected text", "quote the description")
@@ -128,6 +140,9 @@ def parse_spec(raw: Any, source: Source, base_dirs: list[Path]) -> ExperimentSpe
     metric = sections["metric"]
     if metric.name is None and task.metric:
         metric = Metric(*task.metric)
+    if metric.name is not None and task.metrics is not None and metric.name not in task.metrics:
+        raise source.error("metric.name", f"task {task.ref} does not report '{metric.name}'"
+                           f"{did_you_mean(metric.name, task.metrics)}", f"use one of: {', '.join(task.metrics)}")
     backend = raw.get("backend", "local")
     if backend not in BACKENDS:
         raise source.error("backend", f"unknown backend {backend!r}{did_you_mean(str(backend), BACKENDS)}",
@@ -144,6 +159,8 @@ def _identifier(value: Any, key: str, source: Source, required: bool) -> str:
     if not isinstance(value, str) or not NAME_PATTERN.match(value):
         raise source.error(key, f"invalid {key} {value!r} (no '/', '..', spaces or capitals)",
                            "use lowercase letters, digits, '_' and '-' only")
+    if len(value) > MAX_NAME:
+        raise source.error(key, f"{len(value)} characters long", f"use at most {MAX_NAME}")
     return value
 
 
@@ -192,15 +209,16 @@ def _varying(raw: Any, section: str, task: Task, source: Source) -> dict[str, li
 
 
 def _checked(value: Any, key: str, name: str, task: Task, schema: dict, source: Source) -> Any:
-    if task.params_class is None:
-        return value
-    if name not in schema:
+    """The value as the task's parameter wants it; an untyped task's values need only be finite."""
+    if task.params_class is not None and name not in schema:
         raise source.error(key, f"'{name}' is not a parameter of task {task.ref}{did_you_mean(name, schema)}",
                            "see `neuro tasks` for its parameters")
+    annotation = schema[name].annotation if name in schema else Any
     try:
-        return coerce(value, schema[name].annotation)
+        return coerce(value, annotation)
     except TypeMismatch as err:
-        raise source.error(key, str(err), f"give a {describe(schema[name].annotation)}")
+        raise source.error(key + err.where, str(err), f"give {describe(annotation)}" if annotation is not Any
+                           else "give a finite number")
 
 
 def _check_overlaps(params: dict, grid: dict, zipped: dict, source: Source) -> None:
@@ -234,7 +252,7 @@ def _section(raw: Any, key: str, cls: type, source: Source) -> Any:
         raw = {}
     if not isinstance(raw, dict):
         raise source.error(key, f"expected a mapping, got {raw!r}", f"write {key}: {{...}}")
-    hints = typing.get_type_hints(cls)
+    hints = typing.get_type_hints(cls, include_extras=True)
     names = [f.name for f in dataclasses.fields(cls)]
     values = {}
     for name, value in raw.items():
@@ -244,10 +262,7 @@ def _section(raw: Any, key: str, cls: type, source: Source) -> Any:
         try:
             values[name] = coerce(value, hints[name])
         except TypeMismatch as err:
-            raise source.error(f"{key}.{name}", str(err), f"give a {describe(hints[name])}")
-        lowest = 0 if name == "gpus" else 1
-        if _is_number(values[name]) and values[name] < lowest:
-            raise source.error(f"{key}.{name}", f"must be >= {lowest}, got {value!r}", f"give a number >= {lowest}")
+            raise source.error(f"{key}.{name}{err.where}", str(err), f"give {describe(hints[name])}")
     return cls(**values)
 
 
@@ -263,10 +278,6 @@ def _json_only(raw: Any, source: Source, key: str = "") -> None:
             _json_only(v, source, key)
     elif not isinstance(raw, (str, int, float, bool, type(None))):
         raise source.error(key.rstrip("."), f"unsupported value {raw!r} ({type(raw).__name__})", "quote it as text")
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def _is_int(value: Any) -> bool:

@@ -1,16 +1,25 @@
-"""Where each run of a sweep stands, read from the ledger (never from the scheduler)."""
+"""Where each run of a sweep stands, read from the ledger and the run files (never from the scheduler,
+never by importing the task's code).
+
+The ledger says what each run's processes recorded; a process can also vanish without a word. On this
+machine a local run's process is checked by identity (pid and start time): a run queued by a `neuro run`
+that has ended never started (planned again); a running run whose process has ended is lost.
+"""
 from __future__ import annotations
 
 import socket
 import time
 from collections import Counter
 from dataclasses import dataclass
+from typing import Any
 
-from utils.process import pid_alive
+from utils.atomic import read_json
+from utils.process import process_alive
 from utils.runs import RunSpec
 from utils.sweep import Sweep
 
 ORDER = ("done", "running", "queued", "interrupted", "lost", "failed", "cancelled", "planned")
+HOST = socket.gethostname()
 
 
 @dataclass
@@ -23,29 +32,50 @@ class RunStatus:
     error: str | None = None
 
 
+def effective_state(event: dict[str, Any]) -> str:
+    """The run's state: the ledger's, unless its local process on this machine has gone."""
+    state = event["state"]
+    if state not in ("queued", "running") or event.get("backend") or event.get("host") != HOST:
+        return state
+    if state == "queued":
+        return "queued" if process_alive(event.get("runner"), event.get("runner_start")) else "planned"
+    return "running" if process_alive(event.get("pid"), event.get("pid_start")) else "lost"
+
+
+def local_in_flight(latest: dict[str, dict[str, Any]]) -> set[str]:
+    """Run keys that a local process (another `neuro run`, here or on another machine) has queued or is
+    running: they are left to it."""
+    return {key for key, event in latest.items()
+            if not event.get("backend") and effective_state(event) in ("queued", "running")}
+
+
 def sweep_status(sweep: Sweep) -> list[RunStatus]:
     latest = sweep.latest()
-    host, now = socket.gethostname(), time.time()
     out = []
     for run in sweep.runs:
         event = latest.get(run.key)
         if event is None:
             out.append(RunStatus(run, "planned"))
             continue
-        state = event["state"]
-        duration = event.get("duration_s")
-        if state == "running" and event.get("started"):
-            duration = now - event["started"]
-        if state in ("queued", "running") and not event.get("backend") and not event.get("job_id") \
-                and event.get("host") == host and not pid_alive(event.get("pid")):
-            state = "lost"  # its local process ended without a word
+        state = effective_state(event)
         metric = (event.get("metrics") or {}).get(sweep.spec.metric.name) if sweep.spec.metric.name else None
         error = (event.get("error") or "").strip().splitlines()[-1:] or [None]
-        out.append(RunStatus(run, state, duration, metric, event.get("job_id"), error[0]))
+        out.append(RunStatus(run, state, _duration(sweep, run, event, state), metric, event.get("job_id"), error[0]))
     return out
 
 
-def state_counts(statuses: list[RunStatus]) -> str:
-    counts = Counter(s.state for s in statuses)
+def state_counts(statuses: list[RunStatus] | list[str]) -> str:
+    counts = Counter(s if isinstance(s, str) else s.state for s in statuses)
     return ", ".join(f"{counts[state]} {state}" for state in ORDER if counts[state])
 
+
+def _duration(sweep: Sweep, run: RunSpec, event: dict[str, Any], state: str) -> float | None:
+    """Seconds so far for a running run; a lost run's stop at its last sign of life."""
+    started = event.get("started")
+    if state == "running" and started:
+        return time.time() - started
+    if state == "lost" and started:
+        status = read_json(sweep.run_dir(run) / "status.json") or {}
+        last = status.get("updated") if status.get("key") == run.key else None
+        return max(last or event.get("time") or started, started) - started
+    return event.get("duration_s")

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from utils.backends.cluster import ArrayRequest, ClusterBackend, get_backend
 from utils.execute import reset_run
 from utils.plan import Plan
-from utils.process import pid_alive
+from utils.process import is_neuro_process, process_alive
 from utils.progress import Progress
 from utils.runs import RunSpec
 from utils.snapshot import snapshot_code
@@ -99,18 +99,30 @@ def wait_for(sweep: Sweep, submission: Submission, keys: set[str], poll_s: float
     return Counter(seen.values())
 
 
-def cancel_sweep(sweep: Sweep, grace_s: float = 30.0) -> Counter:
-    """Cancel the sweep's queued and running runs (scancel/qdel, or stop a local `neuro run`),
-    then record them cancelled. Returns how many were cancelled per backend."""
-    active = [e for e in sweep.latest().values()
-              if e["state"] in ("queued", "running") or (e["state"] == "interrupted" and e.get("backend"))]
+@dataclass
+class Cancelled:
+    """What `neuro cancel` did: runs cancelled per backend, and the runs it could not stop."""
+
+    counts: Counter
+    still_running: list[str]            # run names whose process did not stop within the grace period
+    elsewhere: dict[str, list[str]]     # host -> run names a local `neuro run` there is running
+
+
+def cancel_sweep(sweep: Sweep, grace_s: float = 30.0) -> Cancelled:
+    """Cancel the sweep's queued and running runs: scancel/qdel their cluster jobs, Ctrl-C the local
+    `neuro run` that holds them (verified by pid and start time), then record cancelled the runs that
+    stopped. Runs held by a `neuro run` on another machine are reported, not touched."""
+    active = [e for e in sweep.latest().values() if _active(e)]
     clusters: dict[str, set[str]] = {}
-    runners: set[int] = set()
+    runners: set[tuple[int, float | None]] = set()
+    elsewhere: dict[str, list[str]] = {}
     for event in active:
         if event.get("backend"):
             clusters.setdefault(event["backend"], set()).add(event["array_job"])
-        elif event.get("host") == socket.gethostname() and event.get("runner"):
-            runners.add(event["runner"])
+        elif event.get("host") != socket.gethostname():
+            elsewhere.setdefault(event["host"], []).append(event["run"])
+        else:
+            runners.add((event.get("runner"), event.get("runner_start")))
     for name, arrays in clusters.items():
         backend = get_backend(name)
         backend.cancel(backend.live_jobs(arrays))  # jobs that already left the queue need no cancelling
@@ -120,22 +132,36 @@ def cancel_sweep(sweep: Sweep, grace_s: float = 30.0) -> Counter:
             time.sleep(1.0)
     _stop_local_runners(runners, grace_s)
     latest = sweep.latest()
-    still = [e for e in active if latest[e["key"]]["state"] in ("queued", "running", "interrupted")]
+    away = {run for runs in elsewhere.values() for run in runs}
+    still = [e for e in active if e["run"] not in away and _active(latest[e["key"]])]
+    stopped = [e for e in active if e["run"] not in away and e not in still
+               and latest[e["key"]]["state"] in ("queued", "running", "interrupted")]
     sweep.ledger.append_many([{"experiment": sweep.spec.id, "key": e["key"], "run": e["run"], "state": "cancelled",
                                "job_id": e.get("job_id"), "array_job": e.get("array_job"),
-                               "backend": e.get("backend")} for e in still])
-    return Counter(e.get("backend") or "local" for e in still)
+                               "backend": e.get("backend")} for e in stopped])
+    return Cancelled(Counter(e.get("backend") or "local" for e in stopped), [e["run"] for e in still], elsewhere)
 
 
-def _stop_local_runners(pids: set[int], grace_s: float) -> None:
-    """Ctrl-C each local `neuro run` (it records its runs interrupted) and wait for it to end."""
-    for pid in pids:
-        try:
-            os.kill(pid, signal.SIGINT)
-        except ProcessLookupError:
-            continue
+def _active(event: dict) -> bool:
+    """Queued or running (a local process alive, or a cluster job that may still run it)."""
+    from utils.status import effective_state
+    if event.get("backend"):
+        return event["state"] in WAITING
+    return effective_state(event) in ("queued", "running")
+
+
+def _stop_local_runners(runners: set[tuple[int, float | None]], grace_s: float) -> None:
+    """Ctrl-C each local `neuro run` (it records its runs interrupted) and wait for it to end. A pid is
+    signalled only while it is the recorded neuro process (same start time)."""
+    signalled = []
+    for pid, start in runners:
+        if is_neuro_process(pid, start):
+            try:
+                os.kill(pid, signal.SIGINT)
+                signalled.append((pid, start))
+            except ProcessLookupError:
+                continue
     deadline = time.monotonic() + grace_s
-    for pid in pids:
-        while time.monotonic() < deadline and pid_alive(pid):
+    for pid, start in signalled:
+        while time.monotonic() < deadline and process_alive(pid, start):
             time.sleep(0.1)
-

@@ -11,7 +11,7 @@ from typing import Any
 from utils.atomic import read_json, write_json
 from utils.ledger import Ledger
 from utils.runs import RunSpec, expand, experiment_dir
-from utils.snapshot import PROJECT
+from utils.snapshot import PACKAGES, PROJECT
 from utils.spec import ExperimentSpec, spec_from_frozen
 from utils.workspace import Workspace
 
@@ -49,13 +49,14 @@ class Sweep:
 
     def freeze(self, code_dir: Path | None = None, write: bool = True) -> Path:
         """Write the sweep to <experiment>/.sweeps/<hash>.json (same content, same file) and return it.
-        With `code_dir` (a snapshot of the project), task files inside the project load from it."""
-        self.git = self.git or git_state(self.spec.base_dirs[0])
-        frozen = self.spec.frozen()
-        if code_dir is not None:
-            inside = [d for d in self.spec.base_dirs if d.resolve().is_relative_to(PROJECT)]
-            frozen["base_dirs"] = [str(code_dir / d.resolve().relative_to(PROJECT)) for d in inside] + \
-                frozen["base_dirs"]
+        With `code_dir` (a snapshot of the project), a task file inside the snapshot loads from it."""
+        task = self.spec.task
+        self.git = self.git or git_state(task.file.parent if task.file else PROJECT)
+        task_code = None
+        if code_dir is not None and task.kind == "file" and task.file.is_relative_to(PROJECT) \
+                and task.file.relative_to(PROJECT).parts[0] in PACKAGES:
+            task_code = code_dir / task.file.relative_to(PROJECT)
+        frozen = self.spec.frozen(task_code)
         data = {"spec": frozen, "workspace": str(self.workspace.root), "git": self.git}
         digest = hashlib.sha256(json.dumps(data).encode()).hexdigest()[:12]  # key order matters: it names runs
         path = self.dir / ".sweeps" / f"{digest}.json"
@@ -74,7 +75,8 @@ def load_sweep(path: Path) -> Sweep:
 
 
 def git_state(directory: Path) -> dict[str, Any]:
-    """The commit of the code and whether the tree had uncommitted changes ({} outside git)."""
+    """The commit of the repository holding `directory` (the task's code) and whether its tree had
+    uncommitted changes ({} outside git)."""
     try:
         commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=directory, capture_output=True, text=True,
                                 timeout=10)

@@ -1,4 +1,13 @@
-"""Find a task (built-in, a Python file, or a module) and read its parameter schema."""
+"""Find a task (built-in, a Python file, or a module) and read its parameter schema.
+
+A task file is looked up next to the experiment file first, then in the current directory; a path that
+names two different files is an error. The task's identity (part of every run key) is the resolved
+file, so two projects with the same `task: task.py:train` never share runs.
+
+Reading a sweep's state (`neuro status`, `results`, `ls`) must not import the user's code: a broken or
+slow import would hide finished results. Whenever a task is imported its defaults are written to a
+task card (`training_data/.tasks/`), and readers take them from there.
+"""
 from __future__ import annotations
 
 import dataclasses
@@ -6,6 +15,7 @@ import hashlib
 import importlib
 import importlib.util
 import inspect
+import json
 import sys
 import typing
 from collections.abc import Callable, Sequence
@@ -14,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from experiments.registry import BUILTIN_TASKS
+from utils.atomic import read_json, write_json
 from utils.errors import did_you_mean
 from utils.yaml_source import Source
 
@@ -31,31 +42,54 @@ class ParamInfo:
 
 @dataclass
 class Task:
-    """A resolved task: its reference as written, parameter schema and (lazily) its function."""
+    """A resolved task: its reference as written, identity, parameter schema and (lazily) its function."""
 
     ref: str
-    family: str
+    kind: str                               # "builtin", "file" or "module"
+    identity: str                           # what run keys name: built-in name, resolved file:function, module:function
+    family: str                             # the default folder
     description: str
-    params_class: type | None               # a dataclass, or None when the task takes a plain dict
+    params_class: type | None               # a dataclass, or None (a plain dict, or not imported)
     metric: tuple[str, str] | None          # (name, mode) the task reports as its headline
     load_function: Callable[[], TaskFunction]
+    metrics: tuple[str, ...] | None = None  # every metric the task declares it reports; None: not declared
+    file: Path | None = None                # the task's source file (its repository is the git record)
+    card_defaults: dict[str, Any] | None = None   # defaults from the task card, when not imported
+    stale_card: bool = False                # the task file changed since its card was written
     load_check: Callable[[], Callable[[Any, Path], None] | None] = lambda: None
     load_plots: Callable[[], Callable[..., list[Path]] | None] = lambda: None
 
     def parameters(self) -> dict[str, ParamInfo]:
         if self.params_class is None:
             return {}
-        hints = typing.get_type_hints(self.params_class)
+        hints = typing.get_type_hints(self.params_class, include_extras=True)
         return {f.name: ParamInfo(f.name, hints.get(f.name, Any), _default(f), f.metadata.get("help", ""))
                 for f in dataclasses.fields(self.params_class)}
+
+    def defaults(self) -> dict[str, Any]:
+        """Each parameter's default (required ones left out)."""
+        if self.card_defaults is not None:
+            return dict(self.card_defaults)
+        return {name: p.default for name, p in self.parameters().items() if p.default is not dataclasses.MISSING}
 
     def make_params(self, values: dict[str, Any]) -> Any:
         """The object handed to the task function: its dataclass, or the dict itself."""
         return self.params_class(**values) if self.params_class else dict(values)
 
 
-def resolve_task(ref: Any, source: Source, base_dirs: Sequence[Path]) -> Task:
-    """The task that `ref` names; errors name the `task` key of `source`."""
+@dataclass(frozen=True)
+class Pinned:
+    """A task file fixed by a frozen sweep: its identity, and the copy to import (a code snapshot)."""
+
+    file: Path
+    code: Path
+
+
+def resolve_task(ref: Any, source: Source, base_dirs: Sequence[Path], cards: Path | None = None,
+                 import_code: bool = True, pinned: Pinned | None = None) -> Task:
+    """The task that `ref` names; errors name the `task` key of `source`. Without `import_code`, a
+    file or module task is described from its card in `cards` (imported only when it has none; the
+    caller records cards with write_card)."""
     if not isinstance(ref, str) or not ref.strip():
         raise source.error("task", f"expected {TASK_FORMS}, got {ref!r}", "set task: to one of those")
     if ref in BUILTIN_TASKS:
@@ -64,18 +98,40 @@ def resolve_task(ref: Any, source: Source, base_dirs: Sequence[Path]) -> Task:
         hint = did_you_mean(ref, BUILTIN_TASKS)
         raise source.error("task", f"unknown task '{ref}'{hint}", f"use {TASK_FORMS}")
     location, function_name = ref.rsplit(":", 1)
-    if location.endswith(".py") or "/" in location:
-        module = _import_file(location, source, base_dirs)
-    else:
-        module = _import_module(location, source)
+    is_file = location.endswith(".py") or "/" in location
+    path = pinned.file if pinned else locate_file(location, source, base_dirs) if is_file else None
+    kind = "file" if path else "module"
+    identity = f"{path}:{function_name}" if path else ref
+    family = (path.parent.name if path else location.rsplit(".", 1)[0].rsplit(".", 1)[-1]) or "experiments"
+    if not import_code and cards is not None and (card := read_card(cards, identity)) is not None:
+        stale = path is not None and card.get("file_sha") != _file_sha(path)
+        return Task(ref=ref, kind=kind, identity=identity, family=family, description=card.get("description", ""),
+                    params_class=None, metric=None, load_function=_not_imported, file=path,
+                    card_defaults=card["defaults"], stale_card=stale)
+    module = _import_file(pinned.code if pinned else path, location, source) if path else _import_module(location, source)
     function = getattr(module, function_name, None)
     if not callable(function):
         names = [n for n, v in vars(module).items() if callable(v) and not n.startswith("_")]
         raise source.error("task", f"'{location}' has no function '{function_name}'{did_you_mean(function_name, names)}",
                            "name a function defined in that file or module")
-    family = Path(location).parent.name if location.endswith(".py") else location.rsplit(".", 1)[0].rsplit(".", 1)[-1]
-    return Task(ref=ref, family=family or "experiments", description=(function.__doc__ or "").strip().split("\n")[0],
-                params_class=_params_class(function), metric=None, load_function=lambda: function)
+    return Task(ref=ref, kind=kind, identity=identity, family=family,
+                description=(function.__doc__ or "").strip().split("\n")[0], params_class=_params_class(function),
+                metric=None, load_function=lambda: function, file=path or _module_file(module))
+
+
+def locate_file(location: str, source: Source, base_dirs: Sequence[Path]) -> Path:
+    """The one file `location` names: absolute, or relative to the experiment file's folder or the
+    current directory (in that order); two different files is an ambiguity, not a choice."""
+    candidates = [Path(location)] if Path(location).is_absolute() else [d / location for d in base_dirs]
+    found = list(dict.fromkeys(p.resolve() for p in candidates if p.is_file()))
+    if not found:
+        looked = ", ".join(str(d) for d in base_dirs)
+        raise source.error("task", f"task file '{location}' not found (looked in {looked})",
+                           "give a path relative to the experiment file or to the current directory")
+    if len(found) > 1:
+        raise source.error("task", f"'{location}' names two files: {found[0]} and {found[1]}",
+                           "write a path that names one of them, e.g. the absolute path")
+    return found[0]
 
 
 def builtin_tasks() -> list[Task]:
@@ -84,10 +140,40 @@ def builtin_tasks() -> list[Task]:
 
 def _builtin(name: str) -> Task:
     entry = BUILTIN_TASKS[name]
-    return Task(ref=name, family=name, description=entry.description, params_class=_load_attr(entry.params),
-                metric=(entry.metric, entry.mode), load_function=lambda: _load_attr(entry.train),
+    return Task(ref=name, kind="builtin", identity=name, family=name, description=entry.description,
+                params_class=_load_attr(entry.params), metric=(entry.metric, entry.mode), metrics=entry.metrics,
+                load_function=lambda: _load_attr(entry.train),
                 load_check=lambda: _load_attr(entry.check) if entry.check else None,
                 load_plots=lambda: _load_attr(entry.plots) if entry.plots else None)
+
+
+def card_path(cards: Path, identity: str) -> Path:
+    return cards / f"{hashlib.sha256(identity.encode()).hexdigest()[:16]}.json"
+
+
+def read_card(cards: Path, identity: str) -> dict | None:
+    card = read_json(card_path(cards, identity))
+    return card if isinstance(card, dict) and card.get("identity") == identity else None
+
+
+def write_card(cards: Path, task: Task) -> None:
+    """Record what readers need without importing the task: its defaults (written only when changed)."""
+    card = {"identity": task.identity, "description": task.description,
+            "defaults": json.loads(json.dumps(task.defaults(), default=str)),
+            "file_sha": _file_sha(task.file) if task.file else None}
+    if read_json(card_path(cards, task.identity)) != card:
+        write_json(card_path(cards, task.identity), card)
+
+
+def _file_sha(path: Path) -> str | None:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+    except OSError:
+        return None
+
+
+def _not_imported() -> TaskFunction:
+    raise RuntimeError("the task was described from its card and not imported")
 
 
 def _load_attr(target: str) -> Any:
@@ -106,16 +192,14 @@ def _params_class(function: Callable) -> type | None:
     return annotation if dataclasses.is_dataclass(annotation) else None
 
 
-def _import_file(location: str, source: Source, base_dirs: Sequence[Path]):
-    candidates = [Path(location)] if Path(location).is_absolute() else [d / location for d in base_dirs]
-    path = next((p.resolve() for p in candidates if p.is_file()), None)
-    if path is None:
-        looked = ", ".join(str(d) for d in base_dirs)
-        raise source.error("task", f"task file '{location}' not found (looked in {looked})",
-                           "give a path relative to the current directory or to the experiment file")
+def _import_file(path: Path, location: str, source: Source):
+    """Import a task file as a module of its own; its folder goes on sys.path, so that the task can
+    import the modules next to it."""
     name = "neuro_task_" + hashlib.sha1(str(path).encode()).hexdigest()[:10]
     if name in sys.modules:
         return sys.modules[name]
+    if str(path.parent) not in sys.path:
+        sys.path.insert(0, str(path.parent))
     spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
@@ -137,6 +221,10 @@ def _import_module(location: str, source: Source):
     except Exception as err:
         raise source.error("task", f"importing '{location}' failed: {type(err).__name__}: {err}",
                            "fix that module (--debug shows the traceback)") from err
+
+
+def _module_file(module: Any) -> Path | None:
+    return Path(module.__file__).resolve() if getattr(module, "__file__", None) else None
 
 
 def _default(f: dataclasses.Field) -> Any:

@@ -10,7 +10,23 @@ import yaml
 
 from utils.errors import SpecError
 
-SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when PyYAML has it: 10x faster
+_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when PyYAML has it: 10x faster
+
+
+class SafeLoader(_BaseLoader):
+    """YAML's safe loader, reading floats in any common notation (1e-4, 1.0e-4, 1E5 as YAML 1.2 does;
+    YAML 1.1 reads those as text)."""
+
+
+SafeLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)[eE][-+]?[0-9]+$"),
+    list("-+0123456789."))
+
+
+def parse_value(text: str) -> Any:
+    """One YAML value (a `--set` flag's), read as experiment files are."""
+    return yaml.load(text, Loader=SafeLoader)
 
 
 @dataclass

@@ -15,9 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
+from experiments.v1_population.params import IMAGE_SIDE
 from utils.errors import NeuroError
-
-IMAGE_SIDE = 31
 FILES = ("training_inputs.npy", "training_set.npy", "validation_inputs.npy", "validation_set.npy")
 RAW = "raw_validation_set.npy"
 

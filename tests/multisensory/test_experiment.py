@@ -35,9 +35,12 @@ def test_a_sweep_writes_its_set_once_and_plots_per_type(tmp_path: Path) -> None:
 
 def test_bad_parameters_stop_before_anything_is_written(tmp_path: Path) -> None:
     (tmp_path / "tiny.yaml").write_text(EXPERIMENT)
-    for override, message in (("params.types=[1, 7]", "params.types: [1, 7] is not a list of stimulus types"),
-                              ("params.test_fraction=1.5", "params.test_fraction: 1.5 is out of range"),
-                              ("params.n=5", "params.n: 5 stimuli leave too few")):
+    for override, message in (
+            ("params.types=[1, 7]", " (--set params.types=[1, 7]): params.types[1]: got int 7: input should be 1, "
+                                    "2, 3, 4 or 5; give a list of values from 1, 2, 3, 4, 5"),
+            ("params.test_fraction=1.5", " (--set params.test_fraction=1.5): params.test_fraction: 1.5 is out of "
+                                         "range: must be < 1"),
+            ("params.n=5", ": params.n: 5 stimuli leave too few")):
         result = neuro("run", "tiny.yaml", "--set", override, cwd=tmp_path)
-        assert result.returncode == 2 and f"neuro: error: tiny.yaml: {message}" in result.stderr
+        assert result.returncode == 2 and f"neuro: error: tiny.yaml{message}" in result.stderr
     assert not (tmp_path / "training_data").exists() and not (tmp_path / "Data").exists()

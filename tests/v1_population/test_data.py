@@ -144,14 +144,14 @@ def test_bad_data_stops_run_and_plan_before_anything_is_written(case: str, comma
 
 
 @pytest.mark.parametrize("override,message", [
-    ("params.kernel_size=40", "params.kernel_size: 40 is out of range; use 1..31"),
-    ("params.dropout=1.0", "params.dropout: 1.0 is out of range"),
-    ("params.batch_size=0", "params.batch_size: 0 is out of range; use at least 1"),
-    ("params.regions=[]", "params.regions: empty"),
+    ("params.kernel_size=40", "params.kernel_size: 40 is out of range: must be <= 31; give an int in [1, 31]"),
+    ("params.dropout=1.0", "params.dropout: 1.0 is out of range: must be < 1"),
+    ("params.batch_size=0", "params.batch_size: 0 is out of range: must be >= 1; give an int >= 1"),
+    ("params.regions=[]", "params.regions: [] has too few items: at least 1"),
 ])
 def test_out_of_range_parameters_are_errors_before_anything_runs(override: str, message: str,
                                                                    tmp_path: Path) -> None:
     (tmp_path / "fit.yaml").write_text(EXPERIMENT % ("[1]", "synthetic"))
     result = neuro("run", "fit.yaml", "--set", override, cwd=tmp_path)
-    assert result.returncode == 2 and f"neuro: error: fit.yaml: {message}" in result.stderr
+    assert result.returncode == 2 and f"neuro: error: fit.yaml (--set {override}): {message}" in result.stderr
     assert not (tmp_path / "training_data").exists() and not (tmp_path / "Data").exists()

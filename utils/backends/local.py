@@ -9,13 +9,14 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
+import sys
 from collections import deque
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
 
 from utils.backends.worker import worker_main
-from utils.errors import NeuroError
+from utils.errors import NeuroError, did_you_mean
 from utils.execute import Outcome, record_abandoned
 from utils.progress import Progress
 from utils.runs import RunSpec
@@ -41,6 +42,7 @@ class LocalPool:
     workers: int
     progress: Progress
     outcomes: dict[str, Outcome] = field(default_factory=dict)
+    metric_checked: bool = False
 
     def run(self, jobs: list[tuple[RunSpec, bool]]) -> dict[str, Outcome]:
         """Execute `jobs` ((run, fresh) pairs); returns each run key's outcome."""
@@ -98,6 +100,9 @@ class LocalPool:
 
     def _finish(self, run: RunSpec, outcome: Outcome) -> None:
         self.outcomes[run.key] = outcome
+        if outcome.state == "done" and not self.metric_checked:
+            self.metric_checked = True
+            _warn_missing_metric(self.sweep, outcome.metrics)
         detail = f"{outcome.duration_s:.1f}s" if outcome.duration_s else ""
         if outcome.state == "failed" and outcome.error:
             detail += "  " + outcome.error.strip().splitlines()[-1][:120]
@@ -139,6 +144,16 @@ class LocalPool:
                 worker.process.kill()
                 worker.process.join()
             worker.conn.close()
+
+
+def _warn_missing_metric(sweep: Sweep, metrics: dict[str, float]) -> None:
+    """A task that declares no metrics is checked against its first finished run: `metric.name` must be
+    among what it reports, or results cannot be sorted by it."""
+    name = sweep.spec.metric.name
+    if name and sweep.spec.task.metrics is None and name not in metrics:
+        print(f"warning: {sweep.spec.source.name}: metric.name: the first finished run did not report '{name}'"
+              f"{did_you_mean(name, metrics)} (it reported: {', '.join(metrics) or 'nothing'}); results cannot be "
+              "sorted by it", file=sys.stderr)
 
 
 def _receive_nowait(conn: Connection) -> tuple | None:

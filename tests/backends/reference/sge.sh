@@ -10,7 +10,7 @@
 
 set -u
 cd /PROJECT
-keys=(4ca7c3cc64ed 0cc666a6036d 8e6e3e7b60a7 0f791b0ab494)
+keys=(f3e788fa09eb 0a3c89ff9420 f96922d9b4a1 430d6d399264)
 dirs=(/PROJECT/training_data/sound_localisation/dale/ie_ratio=0.25__rep0 /PROJECT/training_data/sound_localisation/dale/ie_ratio=0.25__rep1 /PROJECT/training_data/sound_localisation/dale/ie_ratio=0.5__rep0 /PROJECT/training_data/sound_localisation/dale/ie_ratio=0.5__rep1)
 i=$(( SGE_TASK_ID - 1 ))
 mkdir -p "${dirs[$i]}"

@@ -1,0 +1,151 @@
+"""One run key, one directory. A run's folder is named after the run, and holds the files of one key:
+when the run's key changes (a parameter, a task default, the seeds, the task file), the files of the
+old key move to `<experiment>/.superseded/<key>/` and are recorded in the ledger; they come back if
+that key is wanted again. A run never resumes, or trusts the status of, another key's files.
+"""
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from utils.atomic import read_json
+from utils.runs import RunSpec
+from utils.sweep import Sweep
+
+SUPERSEDED = ".superseded"
+LOCK = ".lock"
+
+
+def occupant(run_dir: Path) -> str | None:
+    """The key whose files the folder holds (None when it holds none)."""
+    status = read_json(run_dir / "status.json")
+    if isinstance(status, dict) and status.get("key"):
+        return status["key"]
+    return (_config(run_dir) or {}).get("key")
+
+
+@contextlib.contextmanager
+def claim(run_dir: Path) -> Iterator[bool]:
+    """Hold the run folder's lock for as long as the block lasts; False if another process holds it."""
+    run_dir.mkdir(parents=True, exist_ok=True)
+    fd = os.open(run_dir / LOCK, os.O_RDWR | os.O_CREAT, 0o666)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        yield True
+    finally:
+        os.close(fd)
+
+
+def make_home(sweep: Sweep, run: RunSpec) -> None:
+    """Make the run's folder hold `run`'s files, moving another key's aside (call under `claim`)."""
+    run_dir = sweep.run_dir(run)
+    current = occupant(run_dir)
+    if current == run.key:
+        return
+    if _entries(run_dir):
+        kept = _free(sweep.dir / SUPERSEDED / (current or f"unknown-{time.strftime('%Y%m%d-%H%M%S')}"))
+        _move_entries(run_dir, kept)
+        sweep.ledger.append(_files_event(sweep, current, run.name, "superseded", kept))
+    own = sweep.dir / SUPERSEDED / run.key
+    if own.is_dir():
+        _move_entries(own, run_dir)
+        own.rmdir()
+        sweep.ledger.append(_files_event(sweep, run.key, run.name, "restored", run_dir))
+
+
+def arrange(sweep: Sweep) -> list[RunSpec]:
+    """Give every run of the sweep its own files back where another key's are in its folder (so that a
+    done run's folder, logs and TensorBoard are its own); returns the runs whose folder is in use by a
+    process of another key, which stay as they are."""
+    existing = {p.name for p in _subdirs(sweep.dir)}
+    kept = {p.name for p in _subdirs(sweep.dir / SUPERSEDED)}
+    busy = []
+    for run in sweep.runs:
+        if run.name not in existing and run.key not in kept:
+            continue
+        run_dir = sweep.run_dir(run)
+        if run.name in existing and occupant(run_dir) == run.key:
+            continue
+        with claim(run_dir) as claimed:
+            if claimed:
+                make_home(sweep, run)
+            else:
+                busy.append(run)
+    return busy
+
+
+def changes(sweep: Sweep, run: RunSpec) -> str | None:
+    """How the run differs from the one whose files its folder holds ('params.y: 2 -> 5'), or None when
+    the folder holds this run's files or none."""
+    old = _config(sweep.run_dir(run))
+    if not old or old.get("key") in (None, run.key):
+        return None
+    new = {"task": sweep.spec.task.identity, "seed": run.seed, "params": run.params}
+    diffs = [f"{name}: {_show(old.get(name))} -> {_show(new[name])}" for name in ("task", "seed")
+             if name in old and old[name] != new[name]]
+    before, after = old.get("params") or {}, run.params
+    for name in [*before, *[n for n in after if n not in before]]:
+        if name not in after:
+            diffs.append(f"params.{name}: {_show(before[name])} -> (removed)")
+        elif name not in before:
+            diffs.append(f"params.{name}: (new) -> {_show(after[name])}")
+        elif before[name] != after[name]:
+            diffs.append(f"params.{name}: {_show(before[name])} -> {_show(after[name])}")
+    return ", ".join(diffs) or "the task's identity"
+
+
+def _files_event(sweep: Sweep, key: str | None, run_name: str, what: str, where: Path) -> dict[str, Any]:
+    return {"experiment": sweep.spec.id, "key": key, "run": run_name, "files": what,
+            "path": str(where.relative_to(sweep.dir))}
+
+
+def _config(run_dir: Path) -> dict | None:
+    try:
+        config = yaml.safe_load((run_dir / "config.yaml").read_text())
+    except (OSError, yaml.YAMLError):
+        return None
+    return config if isinstance(config, dict) else None
+
+
+def _entries(folder: Path) -> list[Path]:
+    try:
+        return [p for p in folder.iterdir() if p.name != LOCK]
+    except FileNotFoundError:
+        return []
+
+
+def _move_entries(source: Path, target: Path) -> None:
+    target.mkdir(parents=True, exist_ok=True)
+    for entry in _entries(source):
+        os.replace(entry, target / entry.name)
+
+
+def _free(path: Path) -> Path:
+    """`path`, or `path.2`, `path.3`, ... whichever does not exist yet."""
+    candidate, n = path, 1
+    while candidate.exists():
+        n += 1
+        candidate = path.with_name(f"{path.name}.{n}")
+    return candidate
+
+
+def _subdirs(folder: Path) -> list[Path]:
+    try:
+        return [p for p in folder.iterdir() if p.is_dir()]
+    except FileNotFoundError:
+        return []
+
+
+def _show(value: Any) -> str:
+    return yaml.safe_dump(value, default_flow_style=True, width=10**6).strip().removesuffix("\n...")
