@@ -59,6 +59,20 @@ CASES = {
     "metric_bad_mode": (GOOD + "metric: {name: test_accuracy, mode: maximum}\n", ["exp.yaml:7", "metric.mode", "'max'"]),
     "local_workers_type": (GOOD + "local: {workers: many}\n", ["exp.yaml:7", "local.workers", "int"]),
     "missing_file": (None, ["exp.yaml", "no such file"]),
+    "nan_param": (GOOD.replace("{epochs: 2}", "{epochs: 2, lr: .nan}"), ["exp.yaml:4", "params.lr", "nan is not a finite",
+                                                                     "give a float > 0"]),
+    "inf_in_grid": (GOOD.replace("[0.1, 0.5]", "[0.1, .inf]"), ["exp.yaml:6", "grid.ie_ratio[1]", "inf is not a finite"]),
+    "ie_ratio_above_1": (GOOD.replace("[0.1, 0.5]", "[0.1, 1.5]"), ["exp.yaml:6", "grid.ie_ratio[1]",
+                                                                   "1.5 is out of range: must be <= 1",
+                                                                   "give a float in [0, 1]"]),
+    "zero_epochs": (GOOD.replace("{epochs: 2}", "{epochs: 0}"), ["exp.yaml:4", "params.epochs", "0 is out of range",
+                                                               "give an int >= 1"]),
+    "metric_not_reported": (GOOD + "metric: {name: test_acuracy}\n", ["exp.yaml:7", "metric.name",
+                                                                      "does not report 'test_acuracy'",
+                                                                      "did you mean 'test_accuracy'"]),
+    "untyped_task_nan": (f"name: exp\ntask: {TOY}:instant\ngrid: {{i: [1, .nan]}}\n",
+                         ["exp.yaml:3", "grid.i[1]", "nan is not a finite number", "give a finite number"]),
+    "name_too_long": (GOOD.replace("name: exp", "name: " + "e" * 101), ["exp.yaml:1", "name", "101 characters"]),
 }
 
 
@@ -114,6 +128,36 @@ def test_good_file_passes(workspace: Path, capsys) -> None:
     out = capsys.readouterr().out
     assert "ie_ratio=0.5__rep1" in out and "4 runs" in out
     assert not (workspace / "training_data").exists()
+
+
+@pytest.mark.parametrize("written", ["1e-4", "1.0e-4", "1E-4", "0.0001"])
+def test_floats_in_every_common_notation(written: str, workspace: Path, capsys) -> None:
+    path = workspace / "exp.yaml"
+    path.write_text(GOOD + f"zip: {{lr: [{written}]}}\n")
+    from utils.spec import load_spec
+    assert load_spec(path).zip["lr"] == [0.0001]
+    assert load_spec(workspace / "exp.yaml", [f"params.surrogate_beta={written}"]).params["surrogate_beta"] == 0.0001
+
+
+def test_a_task_may_allow_non_finite_values(workspace: Path) -> None:
+    (workspace / "task.py").write_text(
+        "from dataclasses import dataclass\nfrom typing import Annotated\nfrom pydantic import AllowInfNan\n\n"
+        "@dataclass\nclass P:\n    bound: Annotated[float, AllowInfNan()] = 1.0\n\n"
+        "def train(p: P, ctx):\n    return {}\n")
+    path = workspace / "exp.yaml"
+    path.write_text("name: exp\ntask: task.py:train\ngrid: {bound: [1.0, .inf]}\n")
+    from utils.spec import load_spec
+    assert load_spec(path).grid["bound"] == [1.0, float("inf")]
+
+
+def test_a_user_task_missing_its_metric_is_warned_after_the_first_run(workspace: Path) -> None:
+    from tests.conftest import neuro
+    path = workspace / "exp.yaml"
+    path.write_text(f"name: exp\ntask: {TOY}:train\ngrid: {{x: [1.0]}}\nmetric: {{name: scor}}\n")
+    result = neuro("run", str(path), cwd=workspace)
+    assert result.returncode == 0
+    assert "metric.name: the first finished run did not report 'scor' (did you mean 'score'?)" in result.stderr
+    assert "no run reported 'scor'" in neuro("results", str(path), cwd=workspace).stderr
 
 
 def test_at_least_twenty_cases() -> None:

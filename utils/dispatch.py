@@ -19,7 +19,9 @@ def queue_local(sweep: Sweep, rerun: Rerun) -> Plan:
     with sweep.ledger.exclusive() as write:
         latest = sweep.latest()
         plan = plan_runs(sweep, latest, rerun, in_flight(latest) | local_in_flight(latest))
-        write([sweep.event(run, "queued", **process_fields(runner=True)) for run, _ in plan.to_run])
+        if plan.to_run:
+            sweep.freeze()  # also reads the git record the events carry
+            write([sweep.event(run, "queued", **process_fields(runner=True)) for run, _ in plan.to_run])
     return plan
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,6 +17,7 @@ import yaml
 from utils.atomic import read_json
 from utils.runs import RunSpec
 from utils.sweep import Sweep
+from utils.yaml_source import SafeLoader
 
 SUPERSEDED = ".superseded"
 LOCK = ".lock"
@@ -53,8 +53,8 @@ def make_home(sweep: Sweep, run: RunSpec) -> None:
     current = occupant(run_dir)
     if current == run.key:
         return
-    if _entries(run_dir):
-        kept = _free(sweep.dir / SUPERSEDED / (current or f"unknown-{time.strftime('%Y%m%d-%H%M%S')}"))
+    if current is not None:      # a folder without a key holds no run's files (at most a job's scheduler.log)
+        kept = _free(sweep.dir / SUPERSEDED / current)
         _move_entries(run_dir, kept)
         sweep.ledger.append(_files_event(sweep, current, run.name, "superseded", kept))
     own = sweep.dir / SUPERSEDED / run.key
@@ -88,8 +88,10 @@ def arrange(sweep: Sweep) -> list[RunSpec]:
 def changes(sweep: Sweep, run: RunSpec) -> str | None:
     """How the run differs from the one whose files its folder holds ('params.y: 2 -> 5'), or None when
     the folder holds this run's files or none."""
+    if occupant(sweep.run_dir(run)) in (None, run.key):
+        return None
     old = _config(sweep.run_dir(run))
-    if not old or old.get("key") in (None, run.key):
+    if not old:
         return None
     new = {"task": sweep.spec.task.identity, "seed": run.seed, "params": run.params}
     diffs = [f"{name}: {_show(old.get(name))} -> {_show(new[name])}" for name in ("task", "seed")
@@ -112,7 +114,7 @@ def _files_event(sweep: Sweep, key: str | None, run_name: str, what: str, where:
 
 def _config(run_dir: Path) -> dict | None:
     try:
-        config = yaml.safe_load((run_dir / "config.yaml").read_text())
+        config = yaml.load((run_dir / "config.yaml").read_text(), Loader=SafeLoader)
     except (OSError, yaml.YAMLError):
         return None
     return config if isinstance(config, dict) else None

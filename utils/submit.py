@@ -126,20 +126,31 @@ def cancel_sweep(sweep: Sweep, grace_s: float = 30.0) -> Cancelled:
     for name, arrays in clusters.items():
         backend = get_backend(name)
         backend.cancel(backend.live_jobs(arrays))  # jobs that already left the queue need no cancelling
+    live: dict[str, set[str]] = {}
     for name, arrays in clusters.items():  # running tasks record themselves interrupted as they go
         deadline = time.monotonic() + grace_s
-        while get_backend(name).live_jobs(arrays) and time.monotonic() < deadline:
+        live[name] = get_backend(name).live_jobs(arrays)
+        while live[name] and time.monotonic() < deadline:
             time.sleep(1.0)
+            live[name] = get_backend(name).live_jobs(arrays)
     _stop_local_runners(runners, grace_s)
     latest = sweep.latest()
     away = {run for runs in elsewhere.values() for run in runs}
-    still = [e for e in active if e["run"] not in away and _active(latest[e["key"]])]
+    still = [e for e in active if e["run"] not in away and _still_running(e, latest[e["key"]], live)]
     stopped = [e for e in active if e["run"] not in away and e not in still
                and latest[e["key"]]["state"] in ("queued", "running", "interrupted")]
     sweep.ledger.append_many([{"experiment": sweep.spec.id, "key": e["key"], "run": e["run"], "state": "cancelled",
                                "job_id": e.get("job_id"), "array_job": e.get("array_job"),
                                "backend": e.get("backend")} for e in stopped])
     return Cancelled(Counter(e.get("backend") or "local" for e in stopped), [e["run"] for e in still], elsewhere)
+
+
+def _still_running(before: dict, now: dict, live: dict[str, set[str]]) -> bool:
+    """After cancelling: a cluster run whose array the scheduler still has, or a local run whose
+    process is still alive."""
+    if before.get("backend"):
+        return before.get("array_job") in live.get(before["backend"], set())
+    return _active(now)
 
 
 def _active(event: dict) -> bool:

@@ -129,6 +129,7 @@ def start_sge(workdir: Path, slots: int | None = None) -> Scheduler:
                         "qmaster to answer", scheduler)
     _configure_sge(env, host, slots or os.cpu_count() or 1, workdir)
     _wait_until(lambda: _sge_queue_ready(env), "the SGE queue to accept jobs", scheduler)
+    _wait_until(lambda: _sge_runs_a_root_job(env, workdir), "an SGE job of root to run", scheduler)
     return scheduler
 
 
@@ -156,6 +157,21 @@ def _configure_sge(env: dict, host: str, slots: int, workdir: Path) -> None:
     scheduler_config.write_text("\n".join(lines) + "\n")
     subprocess.run(["qconf", "-Msconf", str(scheduler_config)], env=env, capture_output=True)
     subprocess.run(["qmod", "-c", "*"], env=env, capture_output=True)  # clear error states of earlier sessions
+
+
+def _sge_runs_a_root_job(env: dict, workdir: Path) -> bool:
+    """On a machine's first start, sge_execd may get the new min_uid/min_gid only after a first job has
+    failed on them and put the queue in error: run a probe job until one succeeds, clearing errors."""
+    try:
+        probe = subprocess.run(["qsub", "-sync", "y", "-b", "y", "-o", "/dev/null", "-e", "/dev/null", "/bin/true"],
+                               env=env, cwd=workdir, capture_output=True, text=True, timeout=20)
+        if probe.returncode == 0:
+            return True
+    except subprocess.TimeoutExpired:      # the job waits on a queue in error
+        pass
+    subprocess.run(["qdel", "-f", "-u", "root"], env=env, capture_output=True)
+    subprocess.run(["qmod", "-c", "*"], env=env, capture_output=True)
+    return False
 
 
 def _sge_queue_ready(env: dict) -> bool:
