@@ -44,3 +44,13 @@ def test_each_small_variant_sweeps_what_its_experiment_sweeps(path: Path) -> Non
         return
     assert [{k: v for k, v in p.items() if k not in scaled} for p in small_points] == strip
     assert load_spec(small).params.get("dataset") == "synthetic" and len(load_spec(small).seeds) == 2
+
+
+def test_every_builtin_number_parameter_declares_its_range() -> None:
+    from utils.param_types import range_text, type_name
+    from utils.tasks import builtin_tasks
+    missing = [f"{task.ref}.{p.name}" for task in builtin_tasks() for p in task.parameters().values()
+               if type_name(p.annotation) in ("int", "float") and not range_text(p.annotation)]
+    assert missing == []
+    counted = [task.parameters()[name].annotation for task in builtin_tasks() for name in ("epochs", "lr")]
+    assert [range_text(a) for a in counted] == [">= 1", "> 0"] * 3

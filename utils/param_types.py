@@ -13,10 +13,6 @@ import types
 import typing
 from typing import Annotated, Any, Literal, Union
 
-import annotated_types as at
-from pydantic import AllowInfNan, ConfigDict, TypeAdapter, ValidationError
-
-STRICT = ConfigDict(strict=True, allow_inf_nan=False, arbitrary_types_allowed=True)
 RANGE_ERRORS = {"greater_than", "greater_than_equal", "less_than", "less_than_equal", "too_short", "too_long",
                 "multiple_of"}
 ARTICLES = {"int": "an int", "float": "a float", "str": "text", "bool": "true or false", "dict": "a mapping",
@@ -36,6 +32,7 @@ class TypeMismatch(ValueError):
 
 def coerce(value: Any, annotation: Any) -> Any:
     """`value` as `annotation` wants it, or TypeMismatch."""
+    from pydantic import ValidationError  # imported when a value is checked: workers re-read checked specs
     try:
         checked = _adapter(annotation).validate_python(value)
     except ValidationError as err:
@@ -46,6 +43,8 @@ def coerce(value: Any, annotation: Any) -> Any:
 
 
 def allows_non_finite(annotation: Any) -> bool:
+    """Whether the annotation carries pydantic.AllowInfNan() (NaN and infinities are refused otherwise)."""
+    from pydantic import AllowInfNan
     return any(isinstance(m, AllowInfNan) and m.allow_inf_nan for m in _metadata(annotation))
 
 
@@ -114,15 +113,20 @@ def _mismatch(error: dict, annotation: Any) -> TypeMismatch:
 
 
 @functools.lru_cache(maxsize=None)
-def _cached_adapter(annotation: Any) -> TypeAdapter:
-    return TypeAdapter(annotation, config=STRICT)
+def _cached_adapter(annotation: Any):
+    return _new_adapter(annotation)
 
 
-def _adapter(annotation: Any) -> TypeAdapter:
+def _adapter(annotation: Any):
     try:
         return _cached_adapter(annotation)
     except TypeError:  # unhashable annotation
-        return TypeAdapter(annotation, config=STRICT)
+        return _new_adapter(annotation)
+
+
+def _new_adapter(annotation: Any):
+    from pydantic import ConfigDict, TypeAdapter
+    return TypeAdapter(annotation, config=ConfigDict(strict=True, allow_inf_nan=False, arbitrary_types_allowed=True))
 
 
 def _metadata(annotation: Any) -> list:
@@ -142,6 +146,3 @@ def _non_finite(value: Any) -> float | None:
 
 def _show(value: Any) -> str:
     return "null" if value is None else f"{type(value).__name__} {value!r}"
-
-
-__all__ = ["TypeMismatch", "coerce", "describe", "type_name", "range_text", "allows_non_finite", "at"]

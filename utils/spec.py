@@ -57,7 +57,9 @@ class ExperimentSpec:
     def frozen(self, task_code: Path | None = None) -> dict:
         """Everything needed to rebuild this spec elsewhere (a worker, a cluster node): a task file is
         pinned (imported from `task_code`, a snapshot's copy, when given)."""
-        frozen = {"raw": self.raw, "source": self.source.name, "base_dirs": [str(d) for d in self.base_dirs]}
+        frozen = {"raw": self.raw, "source": self.source.name, "base_dirs": [str(d) for d in self.base_dirs],
+                  "checked": {"params": self.params, "grid": self.grid, "zip": self.zip,
+                              "sections": {key: dataclasses.asdict(getattr(self, key)) for key in SECTIONS}}}
         if self.task.kind == "file":
             frozen["task_file"] = str(self.task.file)
             frozen["task_code"] = str(task_code or self.task.file)
@@ -77,7 +79,7 @@ def load_spec(path: str | Path, overrides: typing.Sequence[str] = (), cards: Pat
 def spec_from_frozen(frozen: dict) -> ExperimentSpec:
     pinned = Pinned(Path(frozen["task_file"]), Path(frozen["task_code"])) if "task_file" in frozen else None
     return parse_spec(frozen["raw"], Source(frozen["source"]), [Path(d) for d in frozen["base_dirs"]],
-                      pinned=pinned)
+                      pinned=pinned, checked=frozen.get("checked"))
 
 
 def apply_overrides(raw: Any, overrides: typing.Sequence[str], source: Source) -> Any:
@@ -106,8 +108,9 @@ def apply_overrides(raw: Any, overrides: typing.Sequence[str], source: Source) -
 
 
 def parse_spec(raw: Any, source: Source, base_dirs: list[Path], cards: Path | None = None, import_code: bool = True,
-               pinned: Pinned | None = None) -> ExperimentSpec:
-    """Validate plain data from an experiment file; every problem is a SpecError."""
+               pinned: Pinned | None = None, checked: dict | None = None) -> ExperimentSpec:
+    """Validate plain data from an experiment file; every problem is a SpecError. A frozen spec brings
+    its `checked` values (parameters and sections), which are not checked again."""
     if not isinstance(raw, dict):
         raise source.error("", "the file is empty or not a mapping" if raw is None else
                            f"expected a mapping of keys, got {type(raw).__name__}",
@@ -130,13 +133,17 @@ def parse_spec(raw: Any, source: Source, base_dirs: list[Path], cards: Path | No
     if not isinstance(description, str):
         raise source.error("description", "expected text", "quote the description")
     seeds = _seeds(raw, source)
-    params = _params(raw.get("params", {}), task, source)
-    grid = _varying(raw.get("grid", {}), "grid", task, source)
-    zipped = _varying(raw.get("zip", {}), "zip", task, source)
-    _check_overlaps(params, grid, zipped, source)
-    _check_required(task, {**params, **grid, **zipped}, source)
-    _check_zip_rows(zipped, source)
-    sections = {key: _section(raw.get(key, {}), key, cls, source) for key, cls in SECTIONS.items()}
+    if checked:
+        params, grid, zipped = checked["params"], checked["grid"], checked["zip"]
+        sections = {key: cls(**checked["sections"][key]) for key, cls in SECTIONS.items()}
+    else:
+        params = _params(raw.get("params", {}), task, source)
+        grid = _varying(raw.get("grid", {}), "grid", task, source)
+        zipped = _varying(raw.get("zip", {}), "zip", task, source)
+        _check_overlaps(params, grid, zipped, source)
+        _check_required(task, {**params, **grid, **zipped}, source)
+        _check_zip_rows(zipped, source)
+        sections = {key: _section(raw.get(key, {}), key, cls, source) for key, cls in SECTIONS.items()}
     metric = sections["metric"]
     if metric.name is None and task.metric:
         metric = Metric(*task.metric)
