@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 from utils.curves import read_curves
+from utils.run_home import files_of
 from utils.results import PointResult, Stat
 from utils.sweep import Sweep
 
@@ -74,7 +75,7 @@ def plot_curves(sweep: Sweep, stat: str, out_dir: Path) -> list[Path]:
     for run in sweep.runs:
         if latest.get(run.key, {}).get("state") == "done":
             point = ", ".join(f"{k}={v if isinstance(v, str) else json.dumps(v)}" for k, v in run.varying.items())
-            by_point.setdefault(point, []).append(read_curves(sweep.run_dir(run)))
+            by_point.setdefault(point, []).append(read_curves(files_of(sweep, run)))
     names = sorted({name for runs in by_point.values() for curves in runs for name in curves})
     plt, written = pyplot(), []
     for name in names:

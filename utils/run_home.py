@@ -64,6 +64,13 @@ def make_home(sweep: Sweep, run: RunSpec) -> None:
         sweep.ledger.append(_files_event(sweep, run.key, run.name, "restored", run_dir))
 
 
+def files_of(sweep: Sweep, run: RunSpec) -> Path:
+    """Where the run's own files are: its folder, or `.superseded/<key>/` while another key's are there."""
+    run_dir = sweep.run_dir(run)
+    kept = sweep.dir / SUPERSEDED / run.key
+    return kept if occupant(run_dir) != run.key and kept.is_dir() else run_dir
+
+
 def arrange(sweep: Sweep) -> list[RunSpec]:
     """Give every run of the sweep its own files back where another key's are in its folder (so that a
     done run's folder, logs and TensorBoard are its own); returns the runs whose folder is in use by a

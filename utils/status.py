@@ -15,6 +15,7 @@ from typing import Any
 
 from utils.atomic import read_json
 from utils.process import process_alive
+from utils.run_home import files_of
 from utils.runs import RunSpec
 from utils.sweep import Sweep
 
@@ -75,7 +76,7 @@ def _duration(sweep: Sweep, run: RunSpec, event: dict[str, Any], state: str) -> 
     if state == "running" and started:
         return time.time() - started
     if state == "lost" and started:
-        status = read_json(sweep.run_dir(run) / "status.json") or {}
+        status = read_json(files_of(sweep, run) / "status.json") or {}
         last = status.get("updated") if status.get("key") == run.key else None
         return max(last or event.get("time") or started, started) - started
     return event.get("duration_s")

@@ -16,6 +16,7 @@ from utils.process import is_neuro_process, process_alive
 from utils.progress import Progress
 from utils.runs import RunSpec
 from utils.snapshot import snapshot_code
+from utils.status import effective_state
 from utils.sweep import Sweep
 
 END_STATES = ("done", "failed", "cancelled")
@@ -137,7 +138,8 @@ def cancel_sweep(sweep: Sweep, grace_s: float = 30.0) -> Cancelled:
     latest = sweep.latest()
     away = {run for runs in elsewhere.values() for run in runs}
     still = [e for e in active if e["run"] not in away and _still_running(e, latest[e["key"]], live)]
-    stopped = [e for e in active if e["run"] not in away and e not in still
+    still_keys = {e["key"] for e in still}
+    stopped = [e for e in active if e["run"] not in away and e["key"] not in still_keys
                and latest[e["key"]]["state"] in ("queued", "running", "interrupted")]
     sweep.ledger.append_many([{"experiment": sweep.spec.id, "key": e["key"], "run": e["run"], "state": "cancelled",
                                "job_id": e.get("job_id"), "array_job": e.get("array_job"),
@@ -155,7 +157,6 @@ def _still_running(before: dict, now: dict, live: dict[str, set[str]]) -> bool:
 
 def _active(event: dict) -> bool:
     """Queued or running (a local process alive, or a cluster job that may still run it)."""
-    from utils.status import effective_state
     if event.get("backend"):
         return event["state"] in WAITING
     return effective_state(event) in ("queued", "running")

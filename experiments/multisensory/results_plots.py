@@ -11,13 +11,14 @@ import numpy as np
 from experiments.multisensory.psychometric import psychometric
 from experiments.multisensory.stimuli import DIFFICULTIES, TYPES
 from utils.plots import pyplot, save_figure
+from utils.run_home import files_of
 
 
 def _evaluations(sweep) -> dict[tuple[str, str], list[dict]]:
     """{(integration, difficulty): [evaluation.json of each finished subject]}."""
     latest, found = sweep.latest(), {}
     for run in sweep.runs:
-        path = sweep.run_dir(run) / "evaluation.json"
+        path = files_of(sweep, run) / "evaluation.json"
         if latest.get(run.key, {}).get("state") == "done" and path.exists():
             key = (run.params["integration"], run.params["difficulty"])
             found.setdefault(key, []).append(json.loads(path.read_text()))
