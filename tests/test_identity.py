@@ -181,6 +181,13 @@ def test_two_projects_with_the_same_names_never_share_results(workspace: Path) -
     assert "3" in neuro("results", str(a), cwd=workspace).stdout.splitlines()[2].split()
 
 
+def test_the_default_folder_is_the_task_folders_name_made_valid(workspace: Path) -> None:
+    exp = _project(workspace / "My Lab.v2")
+    result = neuro("run", str(exp), cwd=workspace)
+    assert result.returncode == 0, result.stderr
+    assert "my_lab_v2/exp: 2 runs" in result.stdout
+
+
 def test_a_task_imports_the_module_next_to_it(workspace: Path) -> None:
     exp = _project(workspace / "lab", task=TASK.replace("import time", "import time\nfrom helper import score")
                    .replace("p.x + p.y", "score(p.x, p.y)"))

@@ -16,6 +16,7 @@ import importlib
 import importlib.util
 import inspect
 import json
+import re
 import sys
 import typing
 from collections.abc import Callable, Sequence
@@ -102,7 +103,7 @@ def resolve_task(ref: Any, source: Source, base_dirs: Sequence[Path], cards: Pat
     path = pinned.file if pinned else locate_file(location, source, base_dirs) if is_file else None
     kind = "file" if path else "module"
     identity = f"{path}:{function_name}" if path else ref
-    family = (path.parent.name if path else location.rsplit(".", 1)[0].rsplit(".", 1)[-1]) or "experiments"
+    family = folder_name(path.parent.name if path else location.rsplit(".", 1)[0].rsplit(".", 1)[-1])
     if not import_code and cards is not None and (card := read_card(cards, identity)) is not None:
         stale = path is not None and card.get("file_sha") != _file_sha(path)
         return Task(ref=ref, kind=kind, identity=identity, family=family, description=card.get("description", ""),
@@ -132,6 +133,11 @@ def locate_file(location: str, source: Source, base_dirs: Sequence[Path]) -> Pat
         raise source.error("task", f"'{location}' names two files: {found[0]} and {found[1]}",
                            "write a path that names one of them, e.g. the absolute path")
     return found[0]
+
+
+def folder_name(text: str) -> str:
+    """A default experiment folder from a directory's name: lowercase letters, digits, '_' and '-'."""
+    return re.sub(r"[^a-z0-9_-]+", "_", text.lower()).strip("_")[:100] or "experiments"
 
 
 def builtin_tasks() -> list[Task]:
