@@ -16,8 +16,18 @@ app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_
                   help="Run computational-neuroscience experiments declared in YAML: locally, on Slurm or with qsub.")
 
 
+def _version(show: bool) -> None:
+    if show:
+        from importlib.metadata import version
+        print(f"neuro {version('neuro')}")
+        raise typer.Exit()
+
+
 @app.callback()
-def _options(debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks for errors.")] = False) -> None:
+def _options(debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks for errors (also after the "
+                                                                 "command: neuro run x.yaml --debug).")] = False,
+             version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                                   help="Print neuro's version and exit.")] = False) -> None:
     """Run computational-neuroscience experiments declared in YAML: locally, on Slurm or with qsub."""
 
 
@@ -35,6 +45,8 @@ app.add_typer(data.app, name="data")
 def main(argv: list[str] | None = None) -> None:
     """Entry point: bad input is one line on stderr and exit code 2 (a traceback with --debug)."""
     args = sys.argv[1:] if argv is None else argv
+    if "--debug" in args:  # accepted anywhere: it is the whole command's option
+        args = ["--debug", *[a for a in args if a != "--debug"]]
     # Started from a script's background job (`neuro run x.yaml &`), SIGINT arrives ignored; restore
     # Ctrl-C so that `neuro cancel` (which sends it) and a terminal can always stop a run.
     signal.signal(signal.SIGINT, signal.default_int_handler)

@@ -28,6 +28,9 @@ def run(experiment: ExperimentArg, set_: SetOption = None, backend: BackendOptio
     from utils.run_home import arrange, changes
     sweep = load(experiment, set_, check_data=True)
     chosen = backend.value if backend else sweep.spec.backend
+    if chosen != "local":
+        from utils.backends.cluster import get_backend
+        get_backend(chosen).require()      # before anything is written or printed
     changed = {run.name: c for run in sweep.runs if (c := changes(sweep, run))}
     busy = {run.key for run in arrange(sweep)}
     plan = _plan(sweep, chosen, rerun.value if rerun else None)

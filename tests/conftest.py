@@ -41,9 +41,10 @@ def toy_experiment(directory: Path, extra: str = "", name: str = "toy", grid: st
         """ + textwrap.dedent(extra), name=f"{name}.yaml")
 
 
-def neuro(*args: str, cwd: Path, timeout: float = 300, **kwargs) -> subprocess.CompletedProcess:
-    """Run the real `neuro` command in a subprocess."""
-    env = {**os.environ, "NEURO_WORKSPACE": str(cwd)}
+def neuro(*args: str, cwd: Path, timeout: float = 300, env_path: str | None = None,
+          **kwargs) -> subprocess.CompletedProcess:
+    """Run the real `neuro` command in a subprocess (with `env_path` as its PATH, when given)."""
+    env = {**os.environ, "NEURO_WORKSPACE": str(cwd), **({"PATH": env_path} if env_path else {})}
     return subprocess.run([sys.executable, "-m", "cli.main", *args], cwd=cwd, env=env, capture_output=True,
                           text=True, timeout=timeout, **kwargs)
 

@@ -162,3 +162,18 @@ def test_a_user_task_missing_its_metric_is_warned_after_the_first_run(workspace:
 
 def test_at_least_twenty_cases() -> None:
     assert len(CASES) >= 20
+
+
+def test_debug_is_accepted_after_the_command_too(workspace: Path) -> None:
+    path = workspace / "exp.yaml"
+    path.write_text(GOOD.replace("repetitions: 2", "repetitions: 0"))
+    from utils.errors import SpecError
+    with pytest.raises(SpecError):
+        main(["run", str(path), "--debug"])
+
+
+def test_version(capsys) -> None:
+    from importlib.metadata import version
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--version"])
+    assert exit_info.value.code == 0 and capsys.readouterr().out == f"neuro {version('neuro')}\n"

@@ -5,6 +5,7 @@ list live jobs, cancel); `submit_sweep` in utils/submit.py does the rest the sam
 """
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from abc import ABC, abstractmethod
@@ -39,6 +40,13 @@ class ArrayRequest:
 
 class ClusterBackend(ABC):
     name: str
+    submit_program: str           # the scheduler's submission command, which a login node has
+
+    def require(self) -> None:
+        """Refuse, in one line, to submit from a machine without the scheduler's commands."""
+        if shutil.which(self.submit_program) is None:
+            raise SubmissionError(f"'{self.submit_program}' not found: {self.name} jobs are submitted from a login "
+                                  f"node of the cluster; `neuro plan --backend {self.name}` shows the job script here")
 
     @abstractmethod
     def max_array_size(self, sweep: Sweep) -> int:

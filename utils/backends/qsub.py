@@ -26,6 +26,7 @@ exec {python} -m utils.job_entry {sweep_file} "${{keys[$i]}}" --backend {backend
 
 
 class QsubBackend(ClusterBackend):
+    submit_program = "qsub"
     prefix = "#PBS"
     index = ""            # bash: the 0-based position in the array
     job_id = ""           # bash: this task's job id

@@ -43,6 +43,18 @@ class SlurmRun:
         return submitit.helpers.DelayedSubmission(SlurmRun(self.sweep_file, self.key))
 
 
+def _planning_executor() -> type:
+    """A SlurmExecutor that renders sbatch scripts where no `srun` is (a laptop, for `neuro plan`)."""
+    import submitit
+
+    class PlanningExecutor(submitit.SlurmExecutor):
+        @classmethod
+        def affinity(cls) -> int:
+            return 1
+
+    return PlanningExecutor
+
+
 def _terminated(signum, frame) -> None:
     """Slurm's SIGTERM (requeue, preemption, time limit, scancel): record the run interrupted. When the
     run is already stopping (submitit's requeue after USR2 sends this too), let it finish recording."""
@@ -55,15 +67,19 @@ def _terminated(signum, frame) -> None:
 
 class SlurmBackend(ClusterBackend):
     name = "slurm"
+    submit_program = "sbatch"
 
     def max_array_size(self, sweep: Sweep) -> int:
         return sweep.spec.slurm.max_array_size
 
-    def executor(self, request: ArrayRequest):
+    def executor(self, request: ArrayRequest, planning: bool = False):
+        """submitit's executor with the sweep's resources; `planning` only renders scripts, so it needs no
+        Slurm on this machine."""
         import submitit
         spec = request.sweep.spec
         res, opts = spec.resources, spec.slurm
-        executor = submitit.SlurmExecutor(folder=request.log_dir / "%j", python=shlex.quote(request.python))
+        kind = _planning_executor() if planning else submitit.SlurmExecutor
+        executor = kind(folder=request.log_dir / "%j", python=shlex.quote(request.python))
         parameters = dict(job_name=request.job_name, time=res.time_min, cpus_per_task=res.cpus,
                           mem=f"{int(res.mem_gb * 1024)}M", array_parallelism=opts.array_parallelism,
                           setup=[f"export PYTHONPATH={shlex.quote(str(request.code_dir))}${{PYTHONPATH:+:$PYTHONPATH}}",
@@ -78,7 +94,7 @@ class SlurmBackend(ClusterBackend):
         return executor
 
     def render(self, request: ArrayRequest) -> str:
-        executor = self.executor(request)
+        executor = self.executor(request, planning=True)
         if len(request.runs) > 1:
             executor.parameters["map_count"] = len(request.runs)
         return executor._make_submission_file_text(executor._submitit_command_str, "plan")
