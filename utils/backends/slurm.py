@@ -97,7 +97,7 @@ class SlurmBackend(ClusterBackend):
         executor = self.executor(request, planning=True)
         if len(request.runs) > 1:
             executor.parameters["map_count"] = len(request.runs)
-        return executor._make_submission_file_text(executor._submitit_command_str, "plan")
+        return executor._make_submission_file_text(executor._submitit_command_str, "plan")  # submitit pinned
 
     def submit(self, request: ArrayRequest) -> str:
         executor = self.executor(request)
