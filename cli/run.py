@@ -1,6 +1,8 @@
 """`neuro run`, `neuro plan` and `neuro cancel`."""
 from __future__ import annotations
 
+import os
+import sys
 from enum import Enum
 from typing import Annotated, Optional
 
@@ -66,6 +68,10 @@ def _plan(sweep: Sweep, backend: str, rerun: str | None):
 
 def _run_locally(sweep: Sweep, plan, workers: int | None) -> dict:
     from utils.dispatch import run_local
+    cores = os.cpu_count() or 1
+    if sweep.spec.resources.cpus > cores:
+        print(f"warning: {sweep.spec.source.name}: resources.cpus is {sweep.spec.resources.cpus} but this machine has "
+              f"{cores} cores; each run gets {sweep.spec.resources.cpus} threads anyway", file=sys.stderr)
     n_workers = min(workers or default_workers(sweep.spec), len(plan.to_run))
     print(f"running {len(plan.to_run)} on {n_workers} local worker(s); logs in {sweep.dir}")
     try:

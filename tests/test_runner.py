@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import yaml
@@ -86,3 +87,19 @@ def test_torch_threads_follow_resources_cpus(workspace: Path) -> None:
     exp = toy_experiment(workspace, grid="x: [1.0]", repetitions=1, extra="resources: {cpus: 2}\n")
     assert neuro("run", str(exp), cwd=workspace).returncode == 0
     assert ledger_events(workspace)[-1]["metrics"]["threads"] == 2
+    many = os.cpu_count() + 1
+    result = neuro("run", str(exp), "--set", f"resources.cpus={many}", "--rerun", "all", cwd=workspace)
+    assert result.returncode == 0 and ledger_events(workspace)[-1]["metrics"]["threads"] == many
+    assert f"warning: {exp}: resources.cpus is {many} but this machine has {os.cpu_count()} cores" in result.stderr
+
+
+def test_a_run_past_its_time_limit_fails_with_the_reason_and_the_sweep_goes_on(workspace: Path) -> None:
+    exp = toy_experiment(workspace, grid="sleep_s: [0.0, 1.0]", repetitions=1, params="{epochs: 30}",
+                         extra="resources: {time_min: 0.05}\n")
+    result = neuro("run", str(exp), "--workers", "1", cwd=workspace)
+    assert result.returncode == 1
+    latest = {e["run"]: e for e in ledger_events(workspace) if "state" in e}
+    assert latest["sleep_s=0.0__rep0"]["state"] == "done"
+    slow = latest["sleep_s=1.0__rep0"]
+    assert slow["state"] == "failed" and 2.5 < slow["duration_s"] < 6
+    assert slow["error"].splitlines()[-1] == "stopped: ran longer than resources.time_min (0.05 min)"

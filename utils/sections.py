@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Annotated, Literal
 
-from annotated_types import Ge
+from annotated_types import Ge, Gt
 
 Positive = Annotated[int, Ge(1)]
 
@@ -19,7 +19,7 @@ class Metric:
 class Resources:
     cpus: Positive = 1                          # CPU cores per run (also torch's thread count)
     mem_gb: Annotated[float, Ge(0.001)] = 4.0   # memory per run
-    time_min: Positive = 60                     # wall-clock limit per run
+    time_min: Annotated[float, Gt(0)] = 60.0    # wall-clock limit per run (schedulers: whole minutes, rounded up)
     gpus: Annotated[int, Ge(0)] = 0             # GPUs per run
 
 

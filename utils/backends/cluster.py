@@ -5,6 +5,7 @@ list live jobs, cancel); `submit_sweep` in utils/submit.py does the rest the sam
 """
 from __future__ import annotations
 
+import math
 import shutil
 import subprocess
 import sys
@@ -91,8 +92,10 @@ def run_command(command: list[str], what: str, env: dict | None = None) -> str:
     return done.stdout
 
 
-def walltime(minutes: int) -> str:
-    return f"{minutes // 60:02d}:{minutes % 60:02d}:00"
+def walltime(minutes: float) -> str:
+    """HH:MM:SS, rounded up to whole minutes as schedulers count them."""
+    whole = math.ceil(minutes)
+    return f"{whole // 60:02d}:{whole % 60:02d}:00"
 
 
 def get_backend(name: str) -> ClusterBackend:

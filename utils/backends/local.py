@@ -10,6 +10,7 @@ import multiprocessing
 import os
 import signal
 import sys
+import time
 from collections import deque
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
@@ -33,6 +34,8 @@ class _Worker:
     conn: Connection
     run: RunSpec | None = None
     ready: bool = False
+    deadline: float | None = None      # time.monotonic() by which the run must end (resources.time_min)
+    timed_out: bool = False
 
 
 @dataclass
@@ -53,6 +56,7 @@ class LocalPool:
                 for worker in pool:
                     if worker.ready and worker.run is None and pending:
                         worker.run, fresh = pending.popleft()
+                        worker.deadline = time.monotonic() + self.sweep.spec.resources.time_min * 60
                         worker.conn.send(("run", worker.run.key, fresh))
                 self._wait(pool, pending)
         except KeyboardInterrupt:
@@ -64,7 +68,10 @@ class LocalPool:
 
     def _wait(self, pool: list[_Worker], pending: deque) -> None:
         """Handle what the workers say; replace a dead worker while runs are pending."""
-        ready = wait([w.conn for w in pool] + [w.process.sentinel for w in pool])
+        deadlines = [w.deadline for w in pool if w.run is not None and w.deadline is not None]
+        timeout = max(0.0, min(deadlines) - time.monotonic()) if deadlines else None
+        ready = wait([w.conn for w in pool] + [w.process.sentinel for w in pool], timeout)
+        self._stop_overrunning(pool)
         for worker in list(pool):
             if worker.conn not in ready and worker.process.sentinel not in ready:
                 continue
@@ -88,6 +95,13 @@ class LocalPool:
         elif message[0] == "broken":
             raise NeuroError(f"a worker could not start: {message[1]}")
 
+    def _stop_overrunning(self, pool: list[_Worker]) -> None:
+        """Kill the worker of a run past resources.time_min; its death records the run failed."""
+        for worker in pool:
+            if worker.run is not None and not worker.timed_out and time.monotonic() >= worker.deadline:
+                worker.timed_out = True
+                worker.process.kill()
+
     def _worker_died(self, worker: _Worker) -> None:
         if worker.run is None and not worker.ready:
             raise NeuroError(f"a worker process could not start ({_describe_exit(worker.process.exitcode)})")
@@ -95,6 +109,8 @@ class LocalPool:
             return
         code = worker.process.exitcode
         reason = f"worker process died ({_describe_exit(code)})"
+        if worker.timed_out:
+            reason = f"stopped: ran longer than resources.time_min ({self.sweep.spec.resources.time_min:g} min)"
         self._finish(worker.run, record_abandoned(self.sweep, worker.run, "failed", reason))
         worker.run = None
 

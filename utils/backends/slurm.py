@@ -2,6 +2,7 @@
 which then resumes from its last checkpoint."""
 from __future__ import annotations
 
+import math
 import shlex
 import signal
 import sys
@@ -80,7 +81,7 @@ class SlurmBackend(ClusterBackend):
         res, opts = spec.resources, spec.slurm
         kind = _planning_executor() if planning else submitit.SlurmExecutor
         executor = kind(folder=request.log_dir / "%j", python=shlex.quote(request.python))
-        parameters = dict(job_name=request.job_name, time=res.time_min, cpus_per_task=res.cpus,
+        parameters = dict(job_name=request.job_name, time=math.ceil(res.time_min), cpus_per_task=res.cpus,
                           mem=f"{int(res.mem_gb * 1024)}M", array_parallelism=opts.array_parallelism,
                           setup=[f"export PYTHONPATH={shlex.quote(str(request.code_dir))}${{PYTHONPATH:+:$PYTHONPATH}}",
                                  f"export OMP_NUM_THREADS={res.cpus} MKL_NUM_THREADS={res.cpus}"],
