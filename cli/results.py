@@ -29,10 +29,17 @@ def results(experiment: ExperimentArg, set_: SetOption = None,
                 "--stat", help="mean: mean ± std (n); median: median [10th, 90th percentile] (n).")] = Statistic.mean,
             plot: Annotated[bool, typer.Option(
                 "--plot", help="Also write PNGs: the metric against each swept parameter, and each logged "
-                               "training curve across repetitions.")] = False) -> None:
-    """One row per grid point: metrics over repetitions, best first."""
+                               "training curve across repetitions.")] = False,
+            runs: Annotated[bool, typer.Option(
+                "--runs", help="One row per run instead: name, seed, state, every parameter and metric "
+                               "(for pandas: -f csv).")] = False) -> None:
+    """One row per grid point: metrics over repetitions, best first (or one row per run with --runs)."""
     sweep = load(experiment, set_, import_code=False)
     warn_stale_card(sweep, experiment)
+    if runs:
+        from utils.run_table import render_runs, run_rows
+        print(render_runs(run_rows(sweep), format.value))
+        return
     rows = aggregate(sweep, stat.value)
     print(render(rows, format.value, sweep.spec.metric.name, stat.value))
     metric = sweep.spec.metric.name

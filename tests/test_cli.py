@@ -141,3 +141,30 @@ def test_module_form_task_reference(workspace: Path, capsys) -> None:
         main(["plan", str(exp)])
     assert exit_info.value.code == 0
     assert "tasks/m: 2 runs" in capsys.readouterr().out  # folder: the package holding the module
+
+
+def test_results_runs_gives_one_row_per_run_for_pandas(finished) -> None:
+    workspace, exp = finished
+    rows = list(csv.DictReader(io.StringIO(neuro("results", str(exp), "--runs", "-f", "csv", cwd=workspace).stdout)))
+    assert len(rows) == 12
+    assert list(rows[0])[:6] == ["run", "key", "seed", "state", "params.x", "params.epochs"]
+    by_name = {row["run"]: row for row in rows}
+    assert by_name["x=2.0__fail=none__rep2"]["state"] == "done"
+    assert float(by_name["x=2.0__fail=none__rep2"]["score"]) == pytest.approx(0.2)
+    assert by_name["x=4.0__fail=exception__rep0"]["state"] == "failed"
+    assert by_name["x=4.0__fail=exception__rep0"]["score"] == ""
+
+
+def test_nested_metrics_are_flattened_and_json_cells_in_csv(workspace: Path) -> None:
+    (workspace / "task.py").write_text(
+        "from dataclasses import dataclass, field\n\n@dataclass\nclass P:\n    flag: bool = True\n"
+        "    sizes: list[int] = field(default_factory=lambda: [1, 2])\n\n"
+        "def train(p: P, ctx):\n    return {'per_class': {'a': 0.5, 'b': {'c': 2}}, 'n': len(p.sizes)}\n")
+    exp = workspace / "exp.yaml"
+    exp.write_text("name: nested\ntask: task.py:train\n")
+    assert neuro("run", str(exp), cwd=workspace).returncode == 0
+    rows = list(csv.DictReader(io.StringIO(neuro("results", str(exp), "--runs", "-f", "csv", cwd=workspace).stdout)))
+    assert rows[0]["params.flag"] == "true" and json.loads(rows[0]["params.sizes"]) == [1, 2]
+    assert (rows[0]["per_class/a"], rows[0]["per_class/b/c"], rows[0]["n"]) == ("0.5", "2", "2")
+    table = neuro("results", str(exp), cwd=workspace).stdout
+    assert table.splitlines()[0].split()[:3] == ["n", "per_class/a", "per_class/b/c"]

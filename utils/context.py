@@ -86,11 +86,12 @@ def tensorboard_hparams(params: dict[str, Any], seed: int) -> dict[str, Any]:
 
 
 def clean_metrics(metrics: Any) -> dict[str, float]:
-    """The task's return value as {name: finite float}, or ValueError saying what is wrong."""
+    """The task's return value as {name: finite float}, or ValueError saying what is wrong. Nested
+    mappings are flattened: {"per_class": {"a": 1}} gives "per_class/a"."""
     if not isinstance(metrics, dict):
         raise ValueError(f"the task returned {type(metrics).__name__}, expected a dict of metrics")
     out = {}
-    for name, value in metrics.items():
+    for name, value in _flatten(metrics).items():
         try:
             out[str(name)] = float(value)
         except (TypeError, ValueError):
@@ -98,6 +99,16 @@ def clean_metrics(metrics: Any) -> dict[str, float]:
         if not math.isfinite(out[str(name)]):
             raise ValueError(f"metric {name!r} is {out[str(name)]} (diverged?)")
     return out
+
+
+def _flatten(metrics: dict, prefix: str = "") -> dict[str, Any]:
+    flat: dict[str, Any] = {}
+    for name, value in metrics.items():
+        if isinstance(value, dict):
+            flat.update(_flatten(value, f"{prefix}{name}/"))
+        else:
+            flat[f"{prefix}{name}"] = value
+    return flat
 
 
 def _run_logger() -> logging.Logger:

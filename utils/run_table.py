@@ -1,0 +1,42 @@
+"""One row per run (`neuro results --runs`): its name, seed, state, every parameter and every metric, for
+pandas and spreadsheets. Values that are not numbers or text (lists, mappings, booleans) are JSON."""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from utils.status import effective_state
+from utils.sweep import Sweep
+from utils.table import csv_table, markdown_table, text_table
+
+
+def run_rows(sweep: Sweep) -> list[dict[str, Any]]:
+    latest = sweep.latest()
+    rows = []
+    for run in sweep.runs:
+        event = latest.get(run.key)
+        rows.append({"run": run.name, "key": run.key, "seed": run.seed,
+                     "state": effective_state(event) if event else "planned",
+                     **{f"params.{k}": v for k, v in run.params.items()},
+                     **(event.get("metrics") or {} if event and event.get("state") == "done" else {})})
+    return rows
+
+
+def render_runs(rows: list[dict[str, Any]], fmt: str) -> str:
+    if fmt == "json":
+        return json.dumps(rows, indent=2)
+    headers = list(dict.fromkeys(name for row in rows for name in row))
+    cells = [[_cell(row.get(name)) for name in headers] for row in rows]
+    if fmt == "csv":
+        return csv_table(headers, cells)
+    return markdown_table(headers, cells) if fmt == "markdown" else text_table(headers, cells)
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (bool, list, dict)):
+        return json.dumps(value)
+    return f"{value:.6g}" if isinstance(value, float) else str(value)
