@@ -14,9 +14,9 @@ from utils.spec import load_spec
 from utils.sweep import Sweep
 from utils.workspace import Workspace
 
-ExperimentArg = Annotated[Path, typer.Argument(help="The experiment file (YAML).", show_default=False)]
+ExperimentArg = Annotated[Path, typer.Argument(metavar="FILE", help="The experiment file (YAML).", show_default=False)]
 SetOption = Annotated[Optional[list[str]], typer.Option(
-    "--set", help="Override a field of the file, e.g. --set params.lr=0.02 (repeatable).")]
+    "--set", metavar="KEY=VALUE", help="Override a field of the file, e.g. --set params.lr=0.02 (repeatable).")]
 
 
 class Backend(str, Enum):

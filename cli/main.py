@@ -12,6 +12,7 @@ from utils.errors import NeuroError
 from utils.streams import protect_standard_streams
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
+                  rich_markup_mode="markdown",  # docstrings' wrapped lines join into one help paragraph
                   context_settings={"help_option_names": ["-h", "--help"]},
                   help="Run computational-neuroscience experiments declared in YAML: locally, on Slurm or with qsub.")
 
@@ -24,9 +25,9 @@ def _version(show: bool) -> None:
 
 
 @app.callback()
-def _options(debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks for errors (also after the "
+def _options(debug: Annotated[bool, typer.Option("--debug", metavar="", help="Show tracebacks for errors (also after the "
                                                                  "command: neuro run x.yaml --debug).")] = False,
-             version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+             version: Annotated[bool, typer.Option("--version", metavar="", callback=_version, is_eager=True,
                                                    help="Print neuro's version and exit.")] = False) -> None:
     """Run computational-neuroscience experiments declared in YAML: locally, on Slurm or with qsub."""
 

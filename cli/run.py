@@ -12,7 +12,7 @@ from cli.common import Backend, ExperimentArg, SetOption, load
 from utils.plan import plan_runs
 from utils.spec import default_workers
 from utils.sweep import Sweep
-from utils.table import text_table
+from utils.table import counted, text_table
 
 BackendOption = Annotated[Optional[Backend], typer.Option(help="Where to run (overrides the file's backend).")]
 
@@ -24,8 +24,8 @@ class Rerun(str, Enum):
 
 def run(experiment: ExperimentArg, set_: SetOption = None, backend: BackendOption = None,
         rerun: Annotated[Optional[Rerun], typer.Option(help="Also run failed runs, or all runs, from scratch.")] = None,
-        workers: Annotated[Optional[int], typer.Option(min=1, help="Local worker processes.")] = None,
-        wait: Annotated[bool, typer.Option("--wait", help="Cluster: block until every run ends.")] = False) -> None:
+        workers: Annotated[Optional[int], typer.Option(min=1, metavar="N", help="Local worker processes.")] = None,
+        wait: Annotated[bool, typer.Option("--wait", metavar="", help="Cluster: block until every run ends.")] = False) -> None:
     """Run an experiment: skip done runs, resume interrupted ones, run or submit the rest."""
     from utils.run_home import arrange, changes
     sweep = load(experiment, set_, check_data=True)
@@ -39,7 +39,7 @@ def run(experiment: ExperimentArg, set_: SetOption = None, backend: BackendOptio
     waiting = [run for run, _ in plan.to_run if run.key in busy]
     plan.to_run = [(run, fresh) for run, fresh in plan.to_run if run.key not in busy]
     plan.changed = {run.name: changed[run.name] for run, _ in plan.to_run if run.name in changed}
-    print(f"{sweep.spec.id}: {len(sweep.runs)} runs: {plan.summary()}")
+    print(f"{sweep.spec.id}: {counted(len(sweep.runs), 'run')}: {plan.summary()}")
     ends = {}
     if plan.to_run and chosen == "local":
         ends = _run_locally(sweep, plan, workers)
@@ -86,7 +86,7 @@ def _run_locally(sweep: Sweep, plan, workers: int | None) -> dict:
 def _submit(sweep: Sweep, plan, backend: str, experiment, wait: bool) -> dict:
     from utils.submit import submit_sweep, wait_for
     submission = submit_sweep(sweep, plan, backend)
-    print(f"submitted {submission.runs} runs to {backend}: job array(s) {', '.join(submission.array_ids)}")
+    print(f"submitted {counted(submission.runs, 'run')} to {backend}: job array(s) {', '.join(submission.array_ids)}")
     if not wait:
         print(f"follow with `neuro status {experiment}`; `neuro cancel {experiment}` cancels")
         return {}
@@ -110,8 +110,9 @@ def plan(experiment: ExperimentArg, set_: SetOption = None, backend: BackendOpti
         new = "new" if state == "planned" and not change else ""
         rows.append([str(r.index), r.name, r.key, str(r.seed), state, f"changed: {change}" if change else new])
     print(text_table(["#", "run", "key", "seed", "state", "change"], rows))
-    print(f"{sweep.spec.id}: {len(sweep.runs)} runs ({len(sweep.runs) // len(sweep.spec.seeds)} grid points x "
-          f"{len(sweep.spec.seeds)} repetitions); task {sweep.spec.task.ref}; output {sweep.dir}")
+    points = len(sweep.runs) // len(sweep.spec.seeds)
+    print(f"{sweep.spec.id}: {counted(len(sweep.runs), 'run')} ({counted(points, 'grid point')} x "
+          f"{counted(len(sweep.spec.seeds), 'repetition')}); task {sweep.spec.task.ref}; output {sweep.dir}")
     chosen = backend.value if backend else sweep.spec.backend
     if chosen != "local":
         from utils.backends.cluster import get_backend
@@ -121,7 +122,7 @@ def plan(experiment: ExperimentArg, set_: SetOption = None, backend: BackendOpti
         if not requests:
             print(f"\n# nothing to submit to {chosen}: every run is done or failed")
         for number, request in enumerate(requests, 1):
-            print(f"\n# {chosen} job script {number} of {len(requests)} ({len(request.runs)} runs)")
+            print(f"\n# {chosen} job script {number} of {len(requests)} ({counted(len(request.runs), 'run')})")
             print(cluster.render(request))
 
 
@@ -132,12 +133,12 @@ def cancel(experiment: ExperimentArg, set_: SetOption = None) -> None:
     report = cancel_sweep(sweep)
     total = sum(report.counts.values())
     detail = ", ".join(f"{n} {backend}" for backend, n in sorted(report.counts.items()))
-    print(f"{sweep.spec.id}: cancelled {total} runs" + (f" ({detail})" if detail else "")
+    print(f"{sweep.spec.id}: cancelled {counted(total, 'run')}" + (f" ({detail})" if detail else "")
           + (f"; `neuro run {experiment}` resubmits what is not done" if total else ""))
     for host, runs in sorted(report.elsewhere.items()):
-        print(f"not cancelled: {len(runs)} runs held by a `neuro run` on {host}; run `neuro cancel` there")
+        print(f"not cancelled: {counted(len(runs), 'run')} held by a `neuro run` on {host}; run `neuro cancel` there")
     if report.still_running:
-        print(f"not cancelled: {len(report.still_running)} runs still running after the grace period "
+        print(f"not cancelled: {counted(len(report.still_running), 'run')} still running after the grace period "
               f"({', '.join(report.still_running[:3])})")
     if report.elsewhere or report.still_running:
         raise typer.Exit(1)

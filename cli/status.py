@@ -7,7 +7,7 @@ from collections import defaultdict
 from cli.common import ExperimentArg, SetOption, load, warn_stale_card
 from utils.ledger import Ledger
 from utils.status import ORDER, effective_state, state_counts, sweep_status
-from utils.table import text_table
+from utils.table import counted, text_table
 from utils.workspace import Workspace
 
 
@@ -20,7 +20,7 @@ def status(experiment: ExperimentArg, set_: SetOption = None) -> None:
     rows = [[s.run.name, s.state, _duration(s.duration_s), "" if s.metric is None else f"{s.metric:.4g}",
              s.job_id or "", (s.error or "")[:80]] for s in statuses]
     print(text_table(["run", "state", "duration", metric, "job", "error"], rows))
-    print(f"{sweep.spec.id}: {len(statuses)} runs: {state_counts(statuses)}")
+    print(f"{sweep.spec.id}: {counted(len(statuses), 'run')}: {state_counts(statuses)}")
 
 
 def ls() -> None:

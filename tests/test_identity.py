@@ -176,7 +176,7 @@ def test_two_projects_with_the_same_names_never_share_results(workspace: Path) -
     b = _project(workspace / "lab_b", experiment, TASK.replace("p.x + p.y", "100 * p.x"))
     assert neuro("run", str(a), cwd=workspace).returncode == 0
     run_b = neuro("run", str(b), cwd=workspace)
-    assert "lab_b/pilot: 1 runs: 0 done, 1 to run" in run_b.stdout
+    assert "lab_b/pilot: 1 run: 0 done, 1 to run" in run_b.stdout
     assert "100" in neuro("results", str(b), cwd=workspace).stdout.splitlines()[2]
     assert "3" in neuro("results", str(a), cwd=workspace).stdout.splitlines()[2].split()
 

@@ -34,13 +34,13 @@ def test_a_second_run_leaves_a_running_run_to_its_process_and_cancel_stops_it(wo
     _wait_for(lambda: len(_checkpointed_runs(workspace)) == 1)
     second = neuro("run", str(exp), cwd=workspace)
     assert second.returncode == 0
-    assert "1 runs: 0 done, 1 queued or running already (another `neuro run` or a cluster job), 0 to run" in \
+    assert "1 run: 0 done, 1 queued or running already (another `neuro run` or a cluster job), 0 to run" in \
         second.stdout
     assert _status_rows(workspace, exp)["x=1.0__rep0"][1] == "running"        # not "lost"
     assert [e["state"] for e in ledger_events(workspace)] == ["queued", "running"]   # the second wrote nothing
 
     cancelled = neuro("cancel", str(exp), cwd=workspace)
-    assert cancelled.returncode == 0 and "cancelled 1 runs (1 local)" in cancelled.stdout
+    assert cancelled.returncode == 0 and "cancelled 1 run (1 local)" in cancelled.stdout
     first.communicate(timeout=60)
     assert first.returncode == 130
     states = [e["state"] for e in ledger_events(workspace)]

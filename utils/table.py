@@ -25,3 +25,8 @@ def csv_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
     writer.writerow(headers)
     writer.writerows(rows)
     return out.getvalue().rstrip("\n")
+
+
+def counted(n: int, noun: str) -> str:
+    """'1 run', '2 runs'."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"

@@ -79,11 +79,11 @@ def test_runs_in_flight_are_not_submitted_twice(scheduler: str, request, tmp_pat
     running = ledger_events(tmp_path)[-1]
     assert running["backend"] == scheduler and running["array_job"] == ledger_events(tmp_path)[0]["array_job"]
     again = neuro("run", str(exp), "--backend", scheduler, cwd=tmp_path)
-    assert "1 runs: 0 done, 1 queued or running already (another `neuro run` or a cluster job), 0 to run" in again.stdout
+    assert "1 run: 0 done, 1 queued or running already (another `neuro run` or a cluster job), 0 to run" in again.stdout
     assert [e["state"] for e in ledger_events(tmp_path)] == ["queued", "running"]
     status = neuro("status", str(exp), cwd=tmp_path).stdout
     assert "running" in status and running["job_id"] in status
-    assert "cancelled 1 runs (1 " + scheduler + ")" in neuro("cancel", str(exp), cwd=tmp_path).stdout
+    assert "cancelled 1 run (1 " + scheduler + ")" in neuro("cancel", str(exp), cwd=tmp_path).stdout
     assert ledger_events(tmp_path)[-1]["state"] == "cancelled"
 
 

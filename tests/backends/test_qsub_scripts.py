@@ -99,6 +99,6 @@ def test_a_refused_qsub_is_an_error_quoting_the_scheduler(tmp_path: Path, monkey
 def test_plan_prints_the_script_and_submits_nothing(tmp_path: Path) -> None:
     exp = write_experiment(tmp_path, EXPERIMENT)
     out = neuro("plan", str(exp), "--backend", "sge", "--set", "qsub.max_array_size=3", cwd=tmp_path).stdout
-    assert "# sge job script 1 of 2 (3 runs)" in out and "# sge job script 2 of 2 (1 runs)" in out
+    assert "# sge job script 1 of 2 (3 runs)" in out and "# sge job script 2 of 2 (1 run)" in out
     assert "#$ -t 1-3" in out and "#$ -t 1-1" in out and "#$ -pe smp 4" in out and "#$ -q cpu.q" in out
     assert not (tmp_path / "training_data").exists()
