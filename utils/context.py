@@ -77,6 +77,18 @@ class RunContext:
             self._writer = None
 
 
+def apply_seed(seed: int, threads: int = 1) -> None:
+    """What a run gets before its task starts: the seed in random, numpy and torch; torch's threads."""
+    import random
+
+    import numpy as np
+    import torch
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    torch.manual_seed(seed)
+    torch.set_num_threads(threads)
+
+
 def tensorboard_hparams(params: dict[str, Any], seed: int) -> dict[str, Any]:
     """Parameters as TensorBoard accepts them (numbers, text, booleans)."""
     out: dict[str, Any] = {"seed": seed}

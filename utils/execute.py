@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
-import random
 import shutil
 import sys
 import time
@@ -23,7 +22,7 @@ from typing import Any
 import yaml
 
 from utils.atomic import read_json, write_json
-from utils.context import RunContext, clean_metrics, tensorboard_hparams
+from utils.context import RunContext, apply_seed, clean_metrics, tensorboard_hparams
 from utils.process import identity
 from utils.run_home import claim, make_home
 from utils.runs import RunSpec
@@ -115,13 +114,9 @@ def _failure(err: BaseException) -> Outcome:
 
 
 def _context(sweep: Sweep, run: RunSpec, run_dir: Path, job: JobRef | None, started: float) -> RunContext:
-    import numpy as np
     import torch
 
-    random.seed(run.seed)
-    np.random.seed(run.seed % 2**32)
-    torch.manual_seed(run.seed)
-    torch.set_num_threads(sweep.spec.resources.cpus)
+    apply_seed(run.seed, sweep.spec.resources.cpus)
     device = "cuda" if sweep.spec.resources.gpus > 0 and torch.cuda.is_available() else "cpu"
 
     def on_metrics(step: int, metrics: dict[str, float]) -> None:

@@ -11,6 +11,7 @@ from experiments.multisensory.dataset import ensure_stimuli, read_set
 from experiments.multisensory.params import MSIParams
 from experiments.multisensory.psychometric import fit_psychometric, proportions
 from experiments.multisensory.stimuli import DIFFICULTIES, TYPES, StimulusSpec
+from utils.training import EarlyStopping, NumpyRNG, TorchRNG, TrainingState, check_finite
 
 
 def data_file(p: MSIParams) -> str:
@@ -40,58 +41,58 @@ def train(p: MSIParams, ctx) -> dict[str, float]:
 
     from experiments.multisensory.models import IntegrationModel, parameter_count
 
-    path = ctx.data_dir / data_file(p)
-    spec = stimulus_spec(p)
-    if ensure_stimuli(path, spec, p.n, p.data_seed):
-        ctx.log.info("wrote the stimulus set %s", path)
-    data = read_set(path)
+    data, spec = _stimuli(p, ctx)
     train_rows, val_rows, test_rows = split(len(data["rate"]), p, ctx.seed)
     tensors = {k: torch.from_numpy(v) for k, v in data.items()}
-    torch.manual_seed(ctx.seed)
     model = IntegrationModel(p.integration, rate_mean=spec.fast_threshold).to(ctx.device)
     ctx.log.info("%s integration: %d parameters", p.integration, parameter_count(model))
     optimiser = torch.optim.Adam(model.parameters(), lr=p.lr)
     shuffle = np.random.default_rng([ctx.seed, 4])
-    state = {"epoch": -1, "best_loss": float("inf"), "best_epoch": -1, "best": None, "stale": 0}
-    if (saved := ctx.restore()) is not None:
-        model.load_state_dict(saved["model"])
-        optimiser.load_state_dict(saved["optimiser"])
-        shuffle.bit_generator.state = saved["shuffle"]
-        torch.set_rng_state(saved["torch_rng"])
-        state = saved["state"]
-    for epoch in range(state["epoch"] + 1, p.epochs):
-        if state["stale"] >= p.patience:
-            break
-        model.train()
-        order = train_rows[shuffle.permutation(len(train_rows))]
-        total = 0.0
-        for start in range(0, len(order), p.batch_size):
-            index = torch.from_numpy(order[start:start + p.batch_size])
-            loss = _loss(model, tensors, index, p, ctx.device)
-            optimiser.zero_grad(set_to_none=True)
-            loss.backward()
-            optimiser.step()
-            total += loss.item() * len(index)
+    stopping = EarlyStopping(mode="min", patience=p.patience)
+    state = TrainingState(ctx, model=model, optimiser=optimiser, shuffle=NumpyRNG(shuffle), rng=TorchRNG(),
+                          stopping=stopping)
+    for epoch in range(state.resume(), p.epochs):
+        train_loss = _train_epoch(model, optimiser, tensors, train_rows, p, shuffle, ctx.device)
         val_loss = _evaluate_loss(model, tensors, val_rows, p, ctx.device)
-        if not np.isfinite(val_loss):
-            raise FloatingPointError(f"validation loss is {val_loss} at epoch {epoch}")
-        if val_loss < state["best_loss"]:
-            state.update(best_loss=val_loss, best_epoch=epoch, stale=0,
-                         best={k: v.detach().clone() for k, v in model.state_dict().items()})
-        else:
-            state["stale"] += 1
-        state["epoch"] = epoch
-        ctx.log_metrics(epoch, {"loss/train": total / len(order), "loss/validation": val_loss})
-        ctx.checkpoint({"epoch": epoch, "model": model.state_dict(), "optimiser": optimiser.state_dict(),
-                        "shuffle": shuffle.bit_generator.state, "torch_rng": torch.get_rng_state(), "state": state})
-    model.load_state_dict(state["best"])
+        check_finite(epoch, **{"validation loss": val_loss})
+        stopping.update(epoch, val_loss, model.state_dict)
+        ctx.log_metrics(epoch, {"loss/train": train_loss, "loss/validation": val_loss})
+        state.save(epoch)
+        if stopping.should_stop:
+            break
+    model.load_state_dict(stopping.best_weights)
     evaluation = evaluate(model, tensors, data, test_rows, ctx.device)
     (ctx.run_dir / "evaluation.json").write_text(json.dumps(evaluation, indent=2))
-    stopped_early = state["stale"] >= p.patience
-    ctx.log.info("stopped at epoch %d (%s); best validation loss %.4f at epoch %d", state["epoch"],
-                 "early stopping" if stopped_early else "epoch limit", state["best_loss"], state["best_epoch"])
-    return {**_summary(evaluation), "best_epoch": state["best_epoch"], "epochs_trained": state["epoch"] + 1,
-            "stopped_early": float(stopped_early), "parameters": parameter_count(model)}
+    ctx.log.info("stopped at epoch %d (%s); best validation loss %.4f at epoch %d", state.epoch,
+                 "early stopping" if stopping.should_stop else "epoch limit", stopping.best, stopping.best_epoch)
+    return {**_summary(evaluation), "best_epoch": stopping.best_epoch, "epochs_trained": state.epoch + 1,
+            "stopped_early": float(stopping.should_stop), "parameters": parameter_count(model)}
+
+
+def _stimuli(p: MSIParams, ctx) -> tuple[dict, StimulusSpec]:
+    """The experiment's stimulus set, written on first use."""
+    path = ctx.data_dir / data_file(p)
+    spec = stimulus_spec(p)
+    if ensure_stimuli(path, spec, p.n, p.data_seed):
+        ctx.log.info("wrote the stimulus set %s", path)
+    return read_set(path), spec
+
+
+def _train_epoch(model, optimiser, tensors: dict, rows: np.ndarray, p: MSIParams, shuffle: np.random.Generator,
+                 device: str) -> float:
+    """One pass over the training rows in a fresh order; the mean loss."""
+    import torch
+    model.train()
+    order = rows[shuffle.permutation(len(rows))]
+    total = 0.0
+    for start in range(0, len(order), p.batch_size):
+        index = torch.from_numpy(order[start:start + p.batch_size])
+        loss = _loss(model, tensors, index, p, device)
+        optimiser.zero_grad(set_to_none=True)
+        loss.backward()
+        optimiser.step()
+        total += loss.item() * len(index)
+    return total / len(order)
 
 
 def _outputs(model, tensors: dict, index, device: str) -> dict:

@@ -40,5 +40,5 @@ class SoundLocalisationParams:
     test_batches: Count = _p(32, "test batches")
     epochs: Count = _p(30, "maximum epochs")
     lr: Positive = _p(0.01, "Adam learning rate")
-    patience: Count = _p(10, "stop when the best of the last `patience` validation losses is the oldest")
+    patience: Count = _p(10, "epochs without a better validation loss before stopping")
     min_epochs: Annotated[int, Ge(0)] = _p(10, "never stop before this many epochs")

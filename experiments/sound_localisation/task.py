@@ -1,8 +1,6 @@
 """Train the sound-localisation SNN: Adam, early stopping on validation loss, best weights kept."""
 from __future__ import annotations
 
-import copy
-
 import numpy as np
 import torch
 import torch.nn.functional as F
@@ -11,6 +9,7 @@ from experiments.sound_localisation.data import IPDData, class_centres, make_ipd
 from experiments.sound_localisation.model import SoundLocalisationSNN
 from experiments.sound_localisation.params import SoundLocalisationParams
 from experiments.sound_localisation.plots import confusion_figure
+from utils.training import EarlyStopping, NumpyRNG, TrainingState, check_finite
 
 
 def train(p: SoundLocalisationParams, ctx) -> dict[str, float]:
@@ -20,41 +19,25 @@ def train(p: SoundLocalisationParams, ctx) -> dict[str, float]:
     model = SoundLocalisationSNN(p, torch.Generator().manual_seed(ctx.seed))
     optimiser = torch.optim.Adam(model.parameters(), lr=p.lr)
     shuffle = np.random.default_rng([ctx.seed, 3])
-    start, history, best = 0, [], {"loss": float("inf"), "state": copy.deepcopy(model.state_dict())}
-    if (state := ctx.restore()) is not None:
-        model.load_state_dict(state["model"])
-        optimiser.load_state_dict(state["optimiser"])
-        shuffle.bit_generator.state = state["shuffle"]
-        start, history, best = state["epoch"] + 1, state["history"], state["best"]
-    for epoch in range(start, p.epochs):
+    stopping = EarlyStopping(mode="min", patience=p.patience, min_epochs=p.min_epochs)
+    state = TrainingState(ctx, model=model, optimiser=optimiser, shuffle=NumpyRNG(shuffle), stopping=stopping)
+    for epoch in range(state.resume(), p.epochs):
         train_loss = _train_epoch(model, optimiser, train_set, p.batch_size, shuffle)
-        if not np.isfinite(train_loss):
-            raise FloatingPointError(f"training loss is {train_loss} at epoch {epoch}")
+        check_finite(epoch, **{"training loss": train_loss})
         val = evaluate(model, val_set, p.batch_size)
-        history.append(val["loss"])
-        if val["loss"] < best["loss"]:
-            best = {"loss": val["loss"], "state": copy.deepcopy(model.state_dict()), "epoch": epoch}
+        stopping.update(epoch, val["loss"], model.state_dict)
         ctx.log_metrics(epoch, {"loss/train": train_loss, "loss/validation": val["loss"],
                                 "accuracy/validation": val["accuracy"], "rate_hz/hidden": val["rate_hz"]})
-        ctx.checkpoint({"epoch": epoch, "model": model.state_dict(), "optimiser": optimiser.state_dict(),
-                        "shuffle": shuffle.bit_generator.state, "history": history, "best": best})
-        if should_stop(history, p.patience, p.min_epochs):
-            ctx.log.info("early stop after epoch %d (best epoch %s)", epoch, best.get("epoch"))
+        state.save(epoch)
+        if stopping.should_stop:
+            ctx.log.info("early stop after epoch %d (best epoch %d)", epoch, stopping.best_epoch)
             break
-    model.load_state_dict(best["state"])
+    model.load_state_dict(stopping.best_weights)
     test = evaluate(model, test_set, p.batch_size, dt_ms=p.dt_ms)
-    ctx.writer.add_figure("confusion/test", confusion_figure(test["confusion"]), global_step=len(history))
+    ctx.writer.add_figure("confusion/test", confusion_figure(test["confusion"]), global_step=state.epoch + 1)
     return {"test_accuracy": test["accuracy"], "test_ipd_error_deg": test["ipd_error_deg"],
-            "test_loss": test["loss"], "hidden_rate_hz": test["rate_hz"], "best_epoch": float(best.get("epoch", 0)),
-            "epochs_trained": float(len(history))}
-
-
-def should_stop(history: list[float], patience: int, min_epochs: int) -> bool:
-    """True when the best of the last `patience` validation losses is the oldest of them."""
-    if len(history) < max(min_epochs, patience):
-        return False
-    window = history[-patience:]
-    return int(np.argmin(window)) == 0
+            "test_loss": test["loss"], "hidden_rate_hz": test["rate_hz"], "best_epoch": float(stopping.best_epoch),
+            "epochs_trained": float(state.epoch + 1)}
 
 
 def _train_epoch(model, optimiser, data: IPDData, batch_size: int, shuffle: np.random.Generator) -> float:

@@ -10,13 +10,13 @@ from experiments.v1_population.metrics import noise_corrected, pearson_per_neuro
 from experiments.v1_population.model import build_model, first_layer_filters
 from experiments.v1_population.params import V1Params
 from experiments.v1_population.plots import save_filters
+from utils.training import EarlyStopping, NumpyRNG, TrainingState, check_finite
 
 
 def train(p: V1Params, ctx) -> dict[str, float]:
     """Fit; report the mean per-neuron validation correlation (and noise-corrected when repeats exist)."""
     import torch
 
-    torch.manual_seed(ctx.seed)                        # dropout on the torch path
     folders = [region_folder(ctx.data_dir, region, p.dataset) for region in p.regions]
     ctx.log.info("data: %s", ", ".join(map(str, folders)))
     data = load_data(folders)
@@ -25,30 +25,24 @@ def train(p: V1Params, ctx) -> dict[str, float]:
                         torch.Generator().manual_seed(ctx.seed), p.kernel_size, p.stride, p.activation)
     fitter = make_fitter(model, p, ctx.seed, ctx.device)
     shuffle = np.random.default_rng([ctx.seed, 1])
-    start, best = 0, {"r": -1.0, "epoch": -1, "weights": fitter.weights()}
-    if (state := ctx.restore()) is not None:
-        fitter.load_state_dict(state["fitter"])
-        shuffle.bit_generator.state = state["shuffle"]
-        start, best = state["epoch"] + 1, state["best"]
+    best = EarlyStopping(mode="max")          # no early stopping: the best weights by validation correlation
+    state = TrainingState(ctx, fitter=fitter, shuffle=NumpyRNG(shuffle), best=best)
 
     def correlation() -> np.ndarray:
         return pearson_per_neuron(fitter.predict(val_x), data.val_y, data.val_mask)
 
-    for epoch in range(start, p.epochs):
+    for epoch in range(state.resume(), p.epochs):
         loss = _epoch(fitter, train_x, data.train_y, data.train_mask, p.batch_size, shuffle)
-        if not np.isfinite(loss):
-            raise FloatingPointError(f"training loss is {loss} at epoch {epoch}")
+        check_finite(epoch, **{"training loss": loss})
         if (epoch + 1) % p.eval_every == 0 or epoch + 1 == p.epochs:
             r = float(correlation().mean())
-            if r > best["r"]:
-                best = {"r": r, "epoch": epoch, "weights": fitter.weights()}
+            best.update(epoch, r, fitter.weights)
             ctx.log_metrics(epoch, {"loss/train": loss, "correlation/validation": r})
-            ctx.checkpoint({"epoch": epoch, "fitter": fitter.state_dict(), "shuffle": shuffle.bit_generator.state,
-                            "best": best})
-    fitter.set_weights(best["weights"])
+            state.save(epoch)
+    fitter.set_weights(best.best_weights)
     r = correlation()
     np.save(ctx.run_dir / "per_neuron_r.npy", r)
-    metrics = {"validation_r": float(r.mean()), "best_epoch": float(best["epoch"])}
+    metrics = {"validation_r": float(r.mean()), "best_epoch": float(best.best_epoch)}
     if data.raw_val is not None:
         metrics["validation_r_corrected"] = float(noise_corrected(r, split_half_reliability(data.raw_val, data.val_mask)).mean())
     save_filters(first_layer_filters(fitter.write_back()), ctx.run_dir / "filters.png", ctx.writer)

@@ -12,7 +12,7 @@ import torch
 from experiments.multisensory.models import IntegrationModel, parameter_count
 from experiments.multisensory.params import MSIParams
 from experiments.multisensory.task import data_file, split, train
-from utils.context import RunContext
+from utils.context import RunContext, apply_seed
 
 # the original Keras models' trainable parameters, layer for layer
 PARAMETERS = {"early": 159_500, "intermediate": 158_540, "late": 158_709}
@@ -49,6 +49,7 @@ def test_test_rows_are_shared_and_training_rows_differ_between_repetitions() -> 
 def _fit(tmp_path: Path, p: MSIParams, name: str = "run") -> tuple[dict, Path]:
     run_dir = tmp_path / name
     run_dir.mkdir()
+    apply_seed(0)                                        # as the runner does
     ctx = RunContext(run_dir, tmp_path / "Data", seed=0, device="cpu", hparams={"seed": 0})
     metrics = train(p, ctx)
     ctx.finish(metrics)

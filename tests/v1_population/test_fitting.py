@@ -14,7 +14,7 @@ from experiments.v1_population.model import ConvLayer, build_model
 from experiments.v1_population.params import V1Params
 from experiments.v1_population.synthetic import SyntheticSpec, make_synthetic
 from experiments.v1_population.task import train
-from utils.context import RunContext
+from utils.context import RunContext, apply_seed
 from utils.curves import read_curves
 
 PENALISED = V1Params(l1_output=0.01, l2_output=0.1, l1_hidden=0.02, l2_hidden=0.03)
@@ -108,6 +108,7 @@ def test_convolutional_models(kind: str) -> None:
 def _fit(tmp_path: Path, name: str, p: V1Params) -> tuple[dict, np.ndarray]:
     run_dir = tmp_path / name
     run_dir.mkdir(exist_ok=True)
+    apply_seed(0)                                        # as the runner does
     ctx = RunContext(run_dir, tmp_path / "Data", seed=0, device="cpu", hparams={"seed": 0})
     metrics = train(p, ctx)
     ctx.finish(metrics)

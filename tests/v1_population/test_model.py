@@ -11,7 +11,7 @@ from experiments.v1_population.model import DoGLayer, build_model
 from experiments.v1_population.params import V1Params
 from experiments.v1_population.synthetic import SyntheticSpec, make_synthetic
 from experiments.v1_population.task import train
-from utils.context import RunContext
+from utils.context import RunContext, apply_seed
 
 
 def test_dog_layer_shapes_bounds_and_gradients() -> None:
@@ -48,6 +48,7 @@ def test_a_fit_recovers_90_percent_of_the_ground_truth_correlation(tmp_path: Pat
     truth = make_synthetic(folder, SyntheticSpec(seed=1, neurons=20, images=400))
     run_dir = tmp_path / "run"
     run_dir.mkdir()
+    apply_seed(0)                                        # as the runner does
     ctx = RunContext(run_dir, tmp_path / "Data", seed=0, device="cpu", hparams={"seed": 0})
     metrics = train(V1Params(dataset="synthetic", epochs=120, eval_every=10, lr=0.01, l2_output=0.0), ctx)
     ctx.finish(metrics)
