@@ -3,12 +3,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from utils.plots import pyplot
+
 
 def confusion_figure(confusion: np.ndarray):
     """True class (rows) against predicted class, each row normalised; axes in IPD degrees."""
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     n = confusion.shape[0]
     normalised = confusion / np.maximum(confusion.sum(axis=1, keepdims=True), 1)

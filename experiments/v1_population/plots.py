@@ -6,6 +6,8 @@ from pathlib import Path
 
 import numpy as np
 
+from utils.plots import pyplot
+
 
 def filter_grid(filters: np.ndarray, columns: int = 5) -> np.ndarray:
     """(filters, side*side) -> one grayscale image (H, W) in [0, 1], each filter scaled to its own range."""
@@ -24,9 +26,7 @@ def filter_grid(filters: np.ndarray, columns: int = 5) -> np.ndarray:
 def save_filters(filters: np.ndarray, path: Path, writer=None, columns: int = 10) -> None:
     """The first layer's filters as a PNG (mid-grey zero, white excitatory, black inhibitory) and a
     TensorBoard image `filters/first_layer`."""
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     grid = filter_grid(filters, columns)
     scale = max(1, 124 // math.isqrt(filters.shape[1]))             # about 124 px per filter
