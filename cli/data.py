@@ -47,7 +47,7 @@ def make_msi(out: Annotated[Path, typer.Option(help="HDF5 file to write, e.g. Da
     """Write a two-channel event-rate stimulus set (multisensory family) in HDF5."""
     import time
 
-    from experiments.multisensory.dataset import write_stimuli
+    from experiments.multisensory.data import write_stimuli
     from experiments.multisensory.stimuli import DIFFICULTIES, StimulusSpec, parse_types
     if out.exists():
         raise NeuroError(f"{out}: exists; delete it first, or choose another --out")
@@ -63,7 +63,7 @@ def show(path: Annotated[Path, typer.Argument(help="A stimulus set (HDF5), e.g. 
          row: Annotated[int, typer.Option(min=0, help="Which row.")] = 0,
          out: Annotated[Path | None, typer.Option(help="PNG to write (default: next to the set).")] = None) -> None:
     """Plot one stimulus of a multisensory set (both channels and their event masks); print its labels."""
-    from experiments.multisensory.dataset import read_params, read_row
+    from experiments.multisensory.data import read_params, read_row
     from experiments.multisensory.plots import save_stimulus
     stimulus = read_row(path, row)
     params = read_params(path)

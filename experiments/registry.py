@@ -48,6 +48,6 @@ BUILTIN_TASKS: dict[str, BuiltinTask] = {
         metrics=("accuracy", "rate_error", "fits_failed", "best_epoch", "epochs_trained", "stopped_early",
                  "parameters", *[f"{name}_t{t}" for t in range(1, 6) for name in ("accuracy", "threshold", "bias")]),
         check="experiments.multisensory.checks:check",
-        plots="experiments.multisensory.results_plots:plot_family",
+        plots="experiments.multisensory.plots:plot_family",
     ),
 }

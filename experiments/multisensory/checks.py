@@ -13,7 +13,7 @@ def check(p: MSIParams, data_dir: Path) -> None:
     if p.n * (1 - p.test_fraction) * (1 - p.validation_fraction) < 10:
         raise NeuroError(f"params.n: {p.n} stimuli leave too few for training; use at least 100")
     if p.data:
-        from experiments.multisensory.dataset import stimuli_mismatch
+        from experiments.multisensory.data import stimuli_mismatch
         from experiments.multisensory.task import stimulus_spec
         path = data_dir / p.data
         if path.exists() and (differ := stimuli_mismatch(path, stimulus_spec(p), p.n, p.data_seed)):

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import torch
 
-from experiments.multisensory.models import IntegrationModel, parameter_count
+from experiments.multisensory.model import IntegrationModel, parameter_count
 from experiments.multisensory.params import MSIParams
 from experiments.multisensory.task import data_file, split, train
 from utils.context import RunContext, apply_seed

@@ -8,7 +8,7 @@ import h5py
 import numpy as np
 import pytest
 
-from experiments.multisensory.dataset import ensure_stimuli, read_params, write_stimuli
+from experiments.multisensory.data import ensure_stimuli, read_params, write_stimuli
 from experiments.multisensory.stimuli import DIFFICULTIES, Generator, StimulusSpec
 from tests.conftest import neuro
 from utils.errors import NeuroError
