@@ -3,12 +3,14 @@ from __future__ import annotations
 
 import sys
 from enum import Enum
-from typing import Annotated
+from typing import Annotated, Optional
 
 import typer
 
 from cli.common import ExperimentArg, SetOption, load, warn_stale_card
-from utils.results import aggregate, render
+from utils.errors import NeuroError, did_you_mean
+from utils.results import aggregate, metric_names, render, table_rows
+from utils.table import print_table
 
 
 class Statistic(str, Enum):
@@ -31,8 +33,11 @@ def results(experiment: ExperimentArg, set_: SetOption = None,
                 "--plot", help="Also write PNGs: the metric against each swept parameter, and each logged "
                                "training curve across repetitions.")] = False,
             runs: Annotated[bool, typer.Option(
-                "--runs", help="One row per run instead: name, seed, state, every parameter and metric "
-                               "(for pandas: -f csv).")] = False) -> None:
+                "--runs", metavar="", help="One row per run instead: name, seed, state, every parameter and "
+                                           "metric (for pandas: -f csv).")] = False,
+            metrics: Annotated[Optional[str], typer.Option(
+                "--metrics", metavar="A,B", help="Only these metrics, in this order, e.g. "
+                                                 "--metrics accuracy,threshold_t3.")] = None) -> None:
     """One row per grid point: metrics over repetitions, best first (or one row per run with --runs)."""
     sweep = load(experiment, set_, import_code=False)
     warn_stale_card(sweep, experiment)
@@ -41,7 +46,12 @@ def results(experiment: ExperimentArg, set_: SetOption = None,
         print(render_runs(run_rows(sweep), format.value))
         return
     rows = aggregate(sweep, stat.value)
-    print(render(rows, format.value, sweep.spec.metric.name, stat.value))
+    chosen = _chosen_metrics(metrics, metric_names(rows, sweep.spec.metric.name))
+    if format == Format.table:
+        headers, cells = table_rows(rows, chosen, stat.value)
+        print_table(headers, cells, keep=len(rows[0].point) if rows else 1)
+    else:
+        print(render(rows, format.value, sweep.spec.metric.name, stat.value, chosen))
     metric = sweep.spec.metric.name
     if metric and any(r.done for r in rows) and not any(metric in r.metrics for r in rows):
         print(f"warning: no run reported '{metric}' (metric.name in {experiment}); rows are not sorted",
@@ -55,3 +65,15 @@ def results(experiment: ExperimentArg, set_: SetOption = None,
             written += family_plots(sweep, sweep.dir / "plots", stat.value)
         for path in written:
             print(f"wrote {path}", file=sys.stderr)
+
+
+def _chosen_metrics(text: str | None, available: list[str]) -> list[str]:
+    """The metrics `--metrics` names, each one the runs report (all of them without the option)."""
+    if text is None:
+        return available
+    chosen = [name.strip() for name in text.split(",") if name.strip()]
+    for name in chosen:
+        if available and name not in available:
+            raise NeuroError(f"--metrics: no run reported '{name}'{did_you_mean(name, available)}; "
+                             f"choose from: {', '.join(available)}")
+    return chosen

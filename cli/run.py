@@ -12,7 +12,7 @@ from cli.common import Backend, ExperimentArg, SetOption, load
 from utils.plan import plan_runs
 from utils.spec import default_workers
 from utils.sweep import Sweep
-from utils.table import counted, text_table
+from utils.table import counted, print_table
 
 BackendOption = Annotated[Optional[Backend], typer.Option(help="Where to run (overrides the file's backend).")]
 
@@ -109,7 +109,7 @@ def plan(experiment: ExperimentArg, set_: SetOption = None, backend: BackendOpti
         change = changes(sweep, r) if state != "done" else None
         new = "new" if state == "planned" and not change else ""
         rows.append([str(r.index), r.name, r.key, str(r.seed), state, f"changed: {change}" if change else new])
-    print(text_table(["#", "run", "key", "seed", "state", "change"], rows))
+    print_table(["#", "run", "key", "seed", "state", "change"], rows)
     points = len(sweep.runs) // len(sweep.spec.seeds)
     print(f"{sweep.spec.id}: {counted(len(sweep.runs), 'run')} ({counted(points, 'grid point')} x "
           f"{counted(len(sweep.spec.seeds), 'repetition')}); task {sweep.spec.task.ref}; output {sweep.dir}")

@@ -7,7 +7,7 @@ from collections import defaultdict
 from cli.common import ExperimentArg, SetOption, load, warn_stale_card
 from utils.ledger import Ledger
 from utils.status import ORDER, effective_state, state_counts, sweep_status
-from utils.table import counted, text_table
+from utils.table import counted, print_table
 from utils.workspace import Workspace
 
 
@@ -19,7 +19,7 @@ def status(experiment: ExperimentArg, set_: SetOption = None) -> None:
     metric = sweep.spec.metric.name or "metric"
     rows = [[s.run.name, s.state, _duration(s.duration_s), "" if s.metric is None else f"{s.metric:.4g}",
              s.job_id or "", (s.error or "")[:80]] for s in statuses]
-    print(text_table(["run", "state", "duration", metric, "job", "error"], rows))
+    print_table(["run", "state", "duration", metric, "job", "error"], rows)
     print(f"{sweep.spec.id}: {counted(len(statuses), 'run')}: {state_counts(statuses)}")
 
 
@@ -44,7 +44,7 @@ def ls() -> None:
         states = [effective_state(e) for key, e in runs.items() if files.get(key) != "superseded"]
         rows.append([experiment, str(len(states)), *[str(states.count(s)) for s in ORDER],
                      time.strftime("%Y-%m-%d %H:%M", time.localtime(last[experiment]))])
-    print(text_table(["experiment", "runs", *ORDER, "last activity"], rows))
+    print_table(["experiment", "runs", *ORDER, "last activity"], rows)
 
 
 def _duration(seconds: float | None) -> str:

@@ -168,3 +168,27 @@ def test_nested_metrics_are_flattened_and_json_cells_in_csv(workspace: Path) -> 
     assert (rows[0]["per_class/a"], rows[0]["per_class/b/c"], rows[0]["n"]) == ("0.5", "2", "2")
     table = neuro("results", str(exp), cwd=workspace).stdout
     assert table.splitlines()[0].split()[:3] == ["n", "per_class/a", "per_class/b/c"]
+
+
+def test_results_metrics_choose_the_columns(finished) -> None:
+    workspace, exp = finished
+    out = neuro("results", str(exp), "--metrics", "threads,score", cwd=workspace).stdout.splitlines()
+    assert out[0].split() == ["x", "fail", "threads", "score", "failed", "missing"]
+    rows = list(csv.DictReader(io.StringIO(neuro("results", str(exp), "--metrics", "score", "-f", "csv",
+                                                 cwd=workspace).stdout)))
+    assert list(rows[0]) == ["x", "fail", "score_mean", "score_std", "score_n", "done", "failed", "missing"]
+    bad = neuro("results", str(exp), "--metrics", "scor", cwd=workspace)
+    assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1
+    assert "--metrics: no run reported 'scor' (did you mean 'score'?)" in bad.stderr
+
+
+def test_a_terminal_table_fits_the_terminal() -> None:
+    from rich.console import Console
+
+    from utils.table import print_table
+    console = Console(width=60, record=True, force_terminal=True)
+    headers = ["integration", "difficulty", *[f"accuracy_t{t}" for t in range(1, 6)]]
+    print_table(headers, [["intermediate", "very_hard", *["0.8123 ± 0.012 (3)"] * 5]], console=console, keep=2)
+    text = console.export_text()
+    assert max(len(line) for line in text.splitlines()) <= 60
+    assert "intermediate" in text and "very_hard" in text and "…" not in text       # wrapped, never hidden

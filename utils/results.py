@@ -80,11 +80,28 @@ def aggregate(sweep: Sweep, stat: str = "mean") -> list[PointResult]:
     return _sorted(list(rows.values()), sweep.spec.metric.name, sweep.spec.metric.mode, stat)
 
 
-def render(results: list[PointResult], fmt: str, first_metric: str | None = None, stat: str = "mean") -> str:
+def metric_names(results: list[PointResult], first_metric: str | None = None) -> list[str]:
+    """Every metric the rows report, the experiment's own first."""
+    return sorted({m for r in results for m in r.metrics}, key=lambda m: (m != first_metric, m))
+
+
+def table_rows(results: list[PointResult], metrics: list[str], stat: str = "mean") -> tuple[list[str], list[list[str]]]:
+    """Headers and cells of the results table: parameters, each metric's statistic, failed, missing."""
     params = list(results[0].point) if results else []
-    metrics = sorted({m for r in results for m in r.metrics}, key=lambda m: (m != first_metric, m))
+    headers = [*params, *metrics, "failed", "missing"]
+    rows = [[*[_show(v) for v in r.point.values()], *[r.metrics[m].show(stat) if m in r.metrics else "-"
+                                                     for m in metrics], str(r.failed), str(r.missing)]
+            for r in results]
+    return headers, rows
+
+
+def render(results: list[PointResult], fmt: str, first_metric: str | None = None, stat: str = "mean",
+           metrics: list[str] | None = None) -> str:
+    """The rows as text in `fmt`; `metrics` chooses and orders the metric columns (default: all)."""
+    params = list(results[0].point) if results else []
+    metrics = metrics if metrics is not None else metric_names(results, first_metric)
     if fmt == "json":
-        return json.dumps([{"params": r.point, "metrics": {m: vars(s) for m, s in r.metrics.items()},
+        return json.dumps([{"params": r.point, "metrics": {m: vars(r.metrics[m]) for m in metrics if m in r.metrics},
                             "done": r.done, "failed": r.failed, "missing": r.missing} for r in results], indent=2)
     if fmt == "csv":
         parts = PARTS[stat]
@@ -92,10 +109,7 @@ def render(results: list[PointResult], fmt: str, first_metric: str | None = None
         rows = [[*r.point.values(), *[_csv_stat(r.metrics.get(m), part) for m in metrics for part in parts],
                  r.done, r.failed, r.missing] for r in results]
         return csv_table(headers, rows)
-    headers = [*params, *metrics, "failed", "missing"]
-    rows = [[*[_show(v) for v in r.point.values()], *[r.metrics[m].show(stat) if m in r.metrics else "-"
-                                                     for m in metrics], str(r.failed), str(r.missing)]
-            for r in results]
+    headers, rows = table_rows(results, metrics, stat)
     return markdown_table(headers, rows) if fmt == "markdown" else text_table(headers, rows)
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 import io
+import sys
 from collections.abc import Sequence
 
 
@@ -30,3 +31,20 @@ def csv_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
 def counted(n: int, noun: str) -> str:
     """'1 run', '2 runs'."""
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+def print_table(headers: Sequence[str], rows: Sequence[Sequence[str]], console=None, keep: int = 1) -> None:
+    """On a terminal, a table that fits its width: the first `keep` columns (what names a row) are never
+    cut, the others wrap rather than hide; elsewhere the plain text table, one line per row, for scripts
+    and files."""
+    if console is None and not sys.stdout.isatty():
+        print(text_table(headers, rows))
+        return
+    from rich.console import Console
+    from rich.table import Table
+    table = Table(box=None, header_style="bold", pad_edge=False)
+    for index, header in enumerate(headers):
+        table.add_column(header, no_wrap=index < keep, overflow="fold")
+    for row in rows:
+        table.add_row(*map(str, row))
+    (console or Console()).print(table)
