@@ -19,7 +19,7 @@ from __future__ import annotations
 import copy
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
 
@@ -37,7 +37,7 @@ class EarlyStopping:
     mode: Literal["min", "max"] = "min"
     patience: int | None = None
     min_epochs: int = 0
-    best: float = field(default=math.nan)
+    best: float = math.nan
     best_epoch: int = -1
     best_weights: Any = None
     stale: int = 0                  # evaluations since the last improvement
