@@ -11,7 +11,7 @@ from cli import data, results, run, status, tasks, tb
 from utils.errors import NeuroError
 from utils.streams import protect_standard_streams
 
-app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
+app = typer.Typer(no_args_is_help=True, pretty_exceptions_enable=False,
                   rich_markup_mode="markdown",  # docstrings' wrapped lines join into one help paragraph
                   context_settings={"help_option_names": ["-h", "--help"]},
                   help="Run computational-neuroscience experiments declared in YAML: locally, on Slurm or with qsub.")

@@ -192,3 +192,20 @@ def test_a_terminal_table_fits_the_terminal() -> None:
     text = console.export_text()
     assert max(len(line) for line in text.splitlines()) <= 60
     assert "intermediate" in text and "very_hard" in text and "…" not in text       # wrapped, never hidden
+
+
+def test_shell_completion_of_commands_options_and_choices(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    def complete(words: str) -> list[str]:
+        env = {**os.environ, "_NEURO_COMPLETE": "complete_bash", "COMP_WORDS": words,
+               "COMP_CWORD": str(len(words.split()) - 1)}
+        return subprocess.run([sys.executable, "-m", "cli.main"], env=env, cwd=tmp_path, capture_output=True,
+                              text=True, timeout=60).stdout.split()
+
+    assert complete("neuro re") == ["results"]
+    assert complete("neuro run x.yaml --backend s") == ["slurm", "sge"]
+    script = neuro("--show-completion", "bash", cwd=tmp_path).stdout
+    assert "complete -o default -F _neuro_completion neuro" in script
