@@ -35,6 +35,7 @@ def _options(debug: Annotated[bool, typer.Option("--debug", metavar="", help="Sh
 app.command()(run.run)
 app.command()(run.plan)
 app.command()(run.cancel)
+app.command()(run.rm)
 app.command()(status.status)
 app.command()(results.results)
 app.command()(status.ls)

@@ -9,6 +9,7 @@ from typing import Annotated, Optional
 import typer
 
 from cli.common import Backend, ExperimentArg, SetOption, load
+from utils.errors import NeuroError
 from utils.plan import plan_runs
 from utils.spec import default_workers
 from utils.sweep import Sweep
@@ -60,10 +61,11 @@ def _plan(sweep: Sweep, backend: str, rerun: str | None):
     if backend == "local":
         from utils.dispatch import queue_local
         return queue_local(sweep, rerun)
-    from utils.submit import in_flight
+    from utils.run_home import missing
     from utils.status import local_in_flight
+    from utils.submit import in_flight
     latest = sweep.latest()
-    return plan_runs(sweep, latest, rerun, in_flight(latest) | local_in_flight(latest))
+    return plan_runs(sweep, latest, rerun, in_flight(latest) | local_in_flight(latest), missing(sweep, latest))
 
 
 def _run_locally(sweep: Sweep, plan, workers: int | None) -> dict:
@@ -141,4 +143,29 @@ def cancel(experiment: ExperimentArg, set_: SetOption = None) -> None:
         print(f"not cancelled: {counted(len(report.still_running), 'run')} still running after the grace period "
               f"({', '.join(report.still_running[:3])})")
     if report.elsewhere or report.still_running:
+        raise typer.Exit(1)
+
+
+def rm(experiment: ExperimentArg, set_: SetOption = None,
+       runs: Annotated[Optional[str], typer.Option(
+           "--runs", metavar="PATTERNS", help="Only the runs whose names match, comma-separated, with * "
+                                              "wildcards, e.g. --runs 'lr=0.1__*'.")] = None) -> None:
+    """Take the experiment's runs out of view (status, results, ls): their files move to
+    <experiment>/.removed/, the ledger keeps every record, and `neuro run` runs them again."""
+    import fnmatch
+
+    from utils.run_home import REMOVED, remove
+    from utils.status import effective_state
+    sweep = load(experiment, set_, import_code=False)
+    chosen = sweep.runs if runs is None else [
+        r for r in sweep.runs if any(fnmatch.fnmatchcase(r.name, p.strip()) for p in runs.split(",") if p.strip())]
+    if not chosen:
+        raise NeuroError(f"{experiment}: --runs: no run matches {runs!r}; `neuro plan {experiment}` lists them")
+    latest = sweep.latest()
+    active = [r for r in chosen if r.key in latest and effective_state(latest[r.key]) in ("queued", "running")]
+    removed, busy = remove(sweep, [r for r in chosen if r not in active])
+    print(f"{sweep.spec.id}: removed {counted(len(removed), 'run')} from view; files in {sweep.dir / REMOVED}")
+    if active or busy:
+        print(f"not removed: {counted(len(active) + len(busy), 'run')} queued or running; "
+              f"`neuro cancel {experiment}` first")
         raise typer.Exit(1)

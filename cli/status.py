@@ -25,7 +25,7 @@ def status(experiment: ExperimentArg, set_: SetOption = None) -> None:
 
 def ls() -> None:
     """The experiments in the ledger: their current runs by state (as `neuro status` counts them; runs
-    whose files were superseded by a changed file are left out) and last activity."""
+    superseded by a changed file or taken out of view with `neuro rm` are left out) and last activity."""
     latest: dict[str, dict[str, dict]] = defaultdict(dict)
     files: dict[str, str] = {}
     last: dict[str, float] = defaultdict(float)
@@ -41,7 +41,8 @@ def ls() -> None:
         return
     rows = []
     for experiment, runs in sorted(latest.items()):
-        states = [effective_state(e) for key, e in runs.items() if files.get(key) != "superseded"]
+        states = [effective_state(e) for key, e in runs.items()
+                  if files.get(key) != "superseded" and e["state"] != "removed"]
         rows.append([experiment, str(len(states)), *[str(states.count(s)) for s in ORDER],
                      time.strftime("%Y-%m-%d %H:%M", time.localtime(last[experiment]))])
     print_table(["experiment", "runs", *ORDER, "last activity"], rows)

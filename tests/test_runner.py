@@ -103,3 +103,26 @@ def test_a_run_past_its_time_limit_fails_with_the_reason_and_the_sweep_goes_on(w
     slow = latest["sleep_s=1.0__rep0"]
     assert slow["state"] == "failed" and 2.5 < slow["duration_s"] < 6
     assert slow["error"].splitlines()[-1] == "stopped: ran longer than resources.time_min (0.05 min)"
+
+
+def test_rm_takes_runs_out_of_view_and_a_deleted_folder_is_missing(workspace: Path) -> None:
+    exp = toy_experiment(workspace, grid="x: [1.0, 2.0, 3.0]", repetitions=1)
+    assert neuro("run", str(exp), cwd=workspace).returncode == 0
+    experiment = workspace / "training_data" / "tasks" / "toy"
+    key = json.loads((experiment / "x=1.0__rep0" / "result.json").read_text())["key"]
+    removed = neuro("rm", str(exp), "--runs", "x=1.0*", cwd=workspace)
+    assert removed.returncode == 0 and "removed 1 run from view" in removed.stdout
+    assert json.loads((experiment / ".removed" / key / "result.json").read_text())["key"] == key
+    assert "3 runs: 2 done, 1 planned" in neuro("status", str(exp), cwd=workspace).stdout
+    assert neuro("ls", cwd=workspace).stdout.splitlines()[2].split()[1:3] == ["2", "2"]
+    assert [e["state"] for e in ledger_events(workspace) if e.get("key") == key][-2:] == ["done", "removed"]
+
+    import shutil
+    shutil.rmtree(experiment / "x=2.0__rep0")                    # deleted by hand
+    status = neuro("status", str(exp), cwd=workspace).stdout
+    assert "3 runs: 1 done, 1 missing, 1 planned" in status
+    again = neuro("run", str(exp), cwd=workspace)
+    assert "3 runs: 1 done, 2 to run" in again.stdout and "finished: 2 done" in again.stdout
+    assert (experiment / "x=2.0__rep0" / "result.json").exists()
+    nothing = neuro("rm", str(exp), "--runs", "y=*", cwd=workspace)
+    assert nothing.returncode == 2 and "--runs: no run matches 'y=*'" in nothing.stderr

@@ -14,11 +14,12 @@ from utils.sweep import Sweep
 def queue_local(sweep: Sweep, rerun: Rerun) -> Plan:
     """Plan the sweep and record its runs queued, under the ledger's lock: a second `neuro run` of the
     file finds them queued by a live process and leaves them to this one."""
+    from utils.run_home import missing
     from utils.status import local_in_flight
     from utils.submit import in_flight
     with sweep.ledger.exclusive() as write:
         latest = sweep.latest()
-        plan = plan_runs(sweep, latest, rerun, in_flight(latest) | local_in_flight(latest))
+        plan = plan_runs(sweep, latest, rerun, in_flight(latest) | local_in_flight(latest), missing(sweep, latest))
         if plan.to_run:
             sweep.freeze()  # also reads the git record the events carry
             write([sweep.event(run, "queued", **process_fields(runner=True)) for run, _ in plan.to_run])

@@ -33,16 +33,16 @@ class Plan:
 
 
 def plan_runs(sweep: Sweep, latest: dict[str, dict], rerun: Rerun = None,
-              in_flight: set[str] = frozenset()) -> Plan:
-    """From `latest` (the ledger's last event per run key): done runs are skipped, failed ones too
-    unless `rerun`; runs another process has queued or is running (`in_flight`) are left to it;
-    everything else runs, resuming where it started before."""
+              in_flight: set[str] = frozenset(), gone: set[str] = frozenset()) -> Plan:
+    """From `latest` (the ledger's last event per run key): done runs are skipped (unless their files
+    are `gone`), failed ones too unless `rerun`; runs another process has queued or is running
+    (`in_flight`) are left to it; everything else runs, resuming where it started before."""
     plan = Plan()
     for run in sweep.runs:
         state = latest.get(run.key, {}).get("state")
         if run.key in in_flight:
             plan.in_flight.append(run)
-        elif state == "done" and rerun != "all":
+        elif state == "done" and rerun != "all" and run.key not in gone:
             plan.done.append(run)
         elif state == "failed" and rerun is None:
             plan.failed.append(run)

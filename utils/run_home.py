@@ -20,6 +20,7 @@ from utils.sweep import Sweep
 from utils.yaml_source import SafeLoader
 
 SUPERSEDED = ".superseded"
+REMOVED = ".removed"             # runs taken out of view by `neuro rm`
 LOCK = ".lock"
 
 
@@ -69,6 +70,32 @@ def files_of(sweep: Sweep, run: RunSpec) -> Path:
     run_dir = sweep.run_dir(run)
     kept = sweep.dir / SUPERSEDED / run.key
     return kept if occupant(run_dir) != run.key and kept.is_dir() else run_dir
+
+
+def missing(sweep: Sweep, latest: dict[str, dict]) -> set[str]:
+    """Keys of done runs whose files are gone (a folder deleted by hand): not done any more."""
+    return {run.key for run in sweep.runs if latest.get(run.key, {}).get("state") == "done"
+            and occupant(files_of(sweep, run)) != run.key}
+
+
+def remove(sweep: Sweep, runs: list[RunSpec]) -> tuple[list[RunSpec], list[RunSpec]]:
+    """Take runs out of view: their files move to `.removed/<key>/` and the ledger records them
+    `removed` (planned again); returns (removed, busy: held by a running process, left alone)."""
+    removed, busy = [], []
+    for run in runs:
+        with claim(sweep.run_dir(run)) as claimed:
+            if not claimed:
+                busy.append(run)
+                continue
+            files = files_of(sweep, run)
+            if occupant(files) == run.key:
+                kept = _free(sweep.dir / REMOVED / run.key)
+                _move_entries(files, kept)
+                if files != sweep.run_dir(run):
+                    files.rmdir()
+            removed.append(run)
+    sweep.ledger.append_many([sweep.event(run, "removed") for run in removed])
+    return removed, busy
 
 
 def arrange(sweep: Sweep) -> list[RunSpec]:

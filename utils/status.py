@@ -15,11 +15,11 @@ from typing import Any
 
 from utils.atomic import read_json
 from utils.process import process_alive
-from utils.run_home import files_of
+from utils.run_home import files_of, missing
 from utils.runs import RunSpec
 from utils.sweep import Sweep
 
-ORDER = ("done", "running", "queued", "interrupted", "lost", "failed", "cancelled", "planned")
+ORDER = ("done", "running", "queued", "interrupted", "lost", "failed", "cancelled", "missing", "planned")
 HOST = socket.gethostname()
 
 
@@ -34,8 +34,11 @@ class RunStatus:
 
 
 def effective_state(event: dict[str, Any]) -> str:
-    """The run's state: the ledger's, unless its local process on this machine has gone."""
+    """The run's state: the ledger's, unless its local process on this machine has gone; a run taken
+    out of view with `neuro rm` is planned again."""
     state = event["state"]
+    if state == "removed":
+        return "planned"
     if state not in ("queued", "running") or event.get("backend") or event.get("host") != HOST:
         return state
     if state == "queued":
@@ -52,13 +55,14 @@ def local_in_flight(latest: dict[str, dict[str, Any]]) -> set[str]:
 
 def sweep_status(sweep: Sweep) -> list[RunStatus]:
     latest = sweep.latest()
+    gone = missing(sweep, latest)
     out = []
     for run in sweep.runs:
         event = latest.get(run.key)
         if event is None:
             out.append(RunStatus(run, "planned"))
             continue
-        state = effective_state(event)
+        state = "missing" if run.key in gone else effective_state(event)
         metric = (event.get("metrics") or {}).get(sweep.spec.metric.name) if sweep.spec.metric.name else None
         error = (event.get("error") or "").strip().splitlines()[-1:] or [None]
         out.append(RunStatus(run, state, _duration(sweep, run, event, state), metric, event.get("job_id"), error[0]))
