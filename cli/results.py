@@ -60,7 +60,7 @@ def results(experiment: ExperimentArg, set_: SetOption = None,
         from utils.plots import plot_curves, plot_results
         written = plot_curves(sweep, stat.value, sweep.dir / "plots")
         if sweep.spec.metric.name:
-            written += plot_results(rows, sweep.spec.metric.name, sweep.dir / "plots", stat.value)
+            written += plot_results(rows, sweep.spec.metric.name, sweep.dir / "plots", stat.value, sweep.spec.id)
         if (family_plots := sweep.spec.task.load_plots()) is not None:
             written += family_plots(sweep, sweep.dir / "plots", stat.value)
         for path in written:

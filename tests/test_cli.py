@@ -116,7 +116,7 @@ def test_results_plot_writes_a_png_per_numeric_parameter(finished) -> None:
     plot = workspace / "training_data" / "tasks" / "toy" / "plots" / "score_vs_x.png"
     assert f"wrote {plot}" in result.stderr
     assert plot.read_bytes().startswith(b"\x89PNG") and plot.stat().st_size > 5000
-    assert not (plot.parent / "score_vs_fail.png").exists()  # not numeric
+    assert (plot.parent / "score_vs_fail.png").read_bytes().startswith(b"\x89PNG")   # categories: grouped points
     curve = plot.parent / "curve_loss.png"
     assert f"wrote {curve}" in result.stderr and curve.read_bytes().startswith(b"\x89PNG")
 

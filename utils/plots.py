@@ -31,37 +31,63 @@ def save_figure(figure, path: Path, dpi: int = 120) -> Path:
     return path
 
 
-def plot_results(results: list[PointResult], metric: str, out_dir: Path, stat: str = "mean") -> list[Path]:
-    """`metric` (mean ± std, or median and 10-90 percentiles) against each numeric swept parameter,
-    the other swept parameters as separate lines."""
+def plot_results(results: list[PointResult], metric: str, out_dir: Path, stat: str = "mean",
+                 title: str = "") -> list[Path]:
+    """`metric` (mean ± std, or median and 10-90 percentiles) against each swept parameter, the other
+    swept parameters as separate series in the file's order: numbers on a line (a log axis when they
+    span two decades or more), other values as grouped points."""
     plt = pyplot()
-
-    rows = [r for r in results if metric in r.metrics]
-    params = list(rows[0].point) if rows else []
+    rows = sorted((r for r in results if metric in r.metrics), key=lambda r: r.index)
     written = []
-    for param in params:
-        if not all(isinstance(r.point[param], (int, float)) and not isinstance(r.point[param], bool) for r in rows):
-            continue
-        figure, axes = plt.subplots(figsize=(5, 3.5))
-        for label, line in _lines(rows, param).items():
-            line.sort(key=lambda r: r.point[param])
+    for param in (list(rows[0].point) if rows else []):
+        values = [r.point[param] for r in rows]
+        numeric = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)
+        categories = list(dict.fromkeys(json.dumps(v) if not isinstance(v, str) else v for v in values))
+        figure, axes = plt.subplots(figsize=(5.5, 3.8))
+        series = _lines(rows, param)
+        for offset, (label, line) in enumerate(series.items()):
+            if numeric:
+                line = sorted(line, key=lambda r: r.point[param])
+                xs = [r.point[param] for r in line]
+            else:
+                width = 0.6 / max(len(series), 1)
+                xs = [categories.index(_category(r.point[param])) + (offset - (len(series) - 1) / 2) * width
+                      for r in line]
             spreads = [r.metrics[metric].spread(stat) for r in line]
-            axes.errorbar([r.point[param] for r in line], [r.metrics[metric].centre(stat) for r in line],
-                          yerr=[[low for low, _ in spreads], [high for _, high in spreads]], marker="o", capsize=3,
+            axes.errorbar(xs, [r.metrics[metric].centre(stat) for r in line], yerr=[[lo for lo, _ in spreads],
+                          [hi for _, hi in spreads]], marker="o", capsize=3, linestyle="-" if numeric else "none",
                           label=label or None)
-        axes.set_xlabel(param)
-        axes.set_ylabel(f"{metric} ({' '.join(BAND[stat])})")
-        if len(_lines(rows, param)) > 1:
-            axes.legend(fontsize="small")
+        if numeric and min(values) > 0 and max(values) / min(values) >= 100:
+            axes.set_xscale("log")
+        if not numeric:
+            axes.set_xticks(range(len(categories)), categories)
+        axes.set_xlabel(label_with_unit(param))
+        axes.set_ylabel(f"{label_with_unit(metric)}\n{' '.join(BAND[stat])}")
+        axes.set_title(f"{title + ': ' if title else ''}{metric} against {param}", fontsize="small")
+        if len(series) > 1:
+            axes.legend(fontsize="x-small")
         written.append(save_figure(figure, out_dir / f"{metric}_vs_{param}.png"))
     return written
 
 
+UNITS = {"ms": "ms", "s": "s", "min": "min", "hz": "Hz", "deg": "degrees", "gb": "GB", "pct": "%"}
+
+
+def label_with_unit(name: str) -> str:
+    """An axis label from a name that carries its unit: 'tau_ms' -> 'tau (ms)'."""
+    stem, _, suffix = name.rpartition("_")
+    return f"{stem} ({UNITS[suffix.lower()]})" if stem and suffix.lower() in UNITS else name
+
+
+def _category(value) -> str:
+    return value if isinstance(value, str) else json.dumps(value)
+
+
 def _lines(rows: list[PointResult], param: str) -> dict[str, list[PointResult]]:
-    """Rows grouped by the values of the other swept parameters."""
+    """Rows grouped by the values of the other swept parameters (in the file's order)."""
     lines: dict[str, list[PointResult]] = {}
     for row in rows:
-        label = ", ".join(f"{k}={v}" for k, v in row.point.items() if k != param)
+        label = ", ".join(f"{k}={_category(v)}" for k, v in row.point.items() if k != param)
         lines.setdefault(label, []).append(row)
     return lines
 
@@ -91,7 +117,7 @@ def plot_curves(sweep: Sweep, stat: str, out_dir: Path) -> list[Path]:
             line, = axes.plot(steps, centre, label=f"{point or sweep.spec.name} ({len(runs)})")
             axes.fill_between(steps, low, high, color=line.get_color(), alpha=0.2, linewidth=0)
         axes.set_xlabel("step (epoch)")
-        axes.set_ylabel(name)
+        axes.set_ylabel(label_with_unit(name))
         axes.set_title(f"{name}: {BAND[stat][0]} over repetitions, band {BAND[stat][1]}", fontsize="small")
         axes.legend(fontsize="x-small")
         written.append(save_figure(figure, out_dir / f"curve_{re.sub(r'[^A-Za-z0-9_.-]+', '_', name)}.png"))

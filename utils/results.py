@@ -52,6 +52,7 @@ class Stat:
 @dataclass
 class PointResult:
     point: dict[str, Any]
+    index: int = 0          # position in the file's grid (rows are sorted by the metric)
     metrics: dict[str, Stat] = field(default_factory=dict)
     done: int = 0
     failed: int = 0
@@ -61,7 +62,7 @@ class PointResult:
 def aggregate(sweep: Sweep, stat: str = "mean") -> list[PointResult]:
     """Group the sweep's runs by grid point; sorted by the experiment's metric (best first)."""
     latest = sweep.latest()
-    rows = {json.dumps(p, sort_keys=True): PointResult(p) for p in grid_points(sweep.spec)}
+    rows = {json.dumps(p, sort_keys=True): PointResult(p, i) for i, p in enumerate(grid_points(sweep.spec))}
     values: dict[str, dict[str, list[float]]] = {k: {} for k in rows}
     for run in sweep.runs:
         point = json.dumps(run.varying, sort_keys=True)

@@ -89,6 +89,12 @@ def _psychometric_grid(evaluations: dict, type_: str, out_dir: Path) -> Path:
     return save_figure(figure, out_dir / f"psychometric_type{type_}.png", dpi=110)
 
 
+def _mean_std(values: list[float]) -> tuple[float, float]:
+    """Mean and std of the finite values (NaN for none, without numpy's empty-slice warning)."""
+    finite = [v for v in values if np.isfinite(v)]
+    return (float(np.mean(finite)), float(np.std(finite))) if finite else (np.nan, np.nan)
+
+
 def _against_difficulty(evaluations: dict, out_dir: Path) -> Path:
     plt = pyplot()
     types = _types(evaluations)
@@ -100,12 +106,16 @@ def _against_difficulty(evaluations: dict, out_dir: Path) -> Path:
             for row, (name, value) in enumerate((("accuracy", lambda e: e["accuracy"]),
                                                  ("threshold", lambda e: e["fit"]["threshold"]
                                                   if e["fit"]["ok"] else np.nan))):
-                values = [[value(s[type_]) for s in evaluations[(model, d)] if type_ in s] for d in difficulties]
-                axes[row][j].errorbar([DIFFICULTIES[d] for d in difficulties], [np.nanmean(v) for v in values],
-                                      yerr=[np.nanstd(v) for v in values], marker="o", capsize=3, label=model)
+                values = [_mean_std([value(s[type_]) for s in evaluations[(model, d)] if type_ in s])
+                          for d in difficulties]
+                axes[row][j].errorbar([DIFFICULTIES[d] for d in difficulties], [m for m, _ in values],
+                                      yerr=[sd for _, sd in values], marker="o", capsize=3, label=model)
                 axes[row][j].set_ylabel(name if j == 0 else "")
         axes[0][j].set_title(f"type {type_}: {TYPES[int(type_)]}", fontsize="small")
         axes[1][j].set_xlabel("difficulty")
+        levels = sorted({d for _, d in evaluations}, key=lambda d: DIFFICULTIES[d])
+        axes[1][j].set_xticks([DIFFICULTIES[d] for d in levels], [d.replace("_", " ") for d in levels],
+                              rotation=30, fontsize="small")
     axes[0][0].legend(fontsize="x-small")
     return save_figure(figure, out_dir / "accuracy_threshold_vs_difficulty.png", dpi=110)
 
