@@ -11,6 +11,8 @@ from cli import data, results, run, status, tasks, tb
 from utils.errors import NeuroError
 from utils.streams import protect_standard_streams
 
+UsageError = typer.BadParameter.__mro__[1]   # click's UsageError: typer re-exports only its subclasses
+
 app = typer.Typer(no_args_is_help=True, pretty_exceptions_enable=False,
                   rich_markup_mode="markdown",  # docstrings' wrapped lines join into one help paragraph
                   context_settings={"help_option_names": ["-h", "--help"]},
@@ -54,12 +56,29 @@ def main(argv: list[str] | None = None) -> None:
     signal.signal(signal.SIGINT, signal.default_int_handler)
     protect_standard_streams()  # a closed pipe (`neuro run x.yaml | head`) never stops a sweep
     try:
-        app(args=args, prog_name="neuro")
+        code = app(args=args, prog_name="neuro", standalone_mode=False)
+    except UsageError as error:            # an unknown command or option, a bad option value
+        if type(error).__name__ == "NoArgsIsHelpError":   # a bare command group: its help
+            if help_text := error.format_message().strip():  # (typer's rich help has printed itself)
+                print(help_text)
+        else:
+            print(f"neuro: error: {_usage_line(error)}", file=sys.stderr)
+        sys.exit(2)
     except NeuroError as error:
         if "--debug" in args:
             raise
         print(f"neuro: error: {error}", file=sys.stderr)
         sys.exit(2)
+    except typer.Abort:                    # Ctrl-C in a command that does not handle it itself
+        sys.exit(130)
+    sys.exit(code or 0)
+
+
+def _usage_line(error: Exception) -> str:
+    """A usage error as one line naming the command and where its help is."""
+    command = error.ctx.command_path if getattr(error, "ctx", None) else "neuro"
+    message = " ".join(error.format_message().split())
+    return f"{command}: {message}; see `{command} --help`"
 
 
 if __name__ == "__main__":

@@ -177,3 +177,14 @@ def test_version(capsys) -> None:
     with pytest.raises(SystemExit) as exit_info:
         main(["--version"])
     assert exit_info.value.code == 0 and capsys.readouterr().out == f"neuro {version('neuro')}\n"
+
+
+@pytest.mark.parametrize("args,expected", [
+    (["data", "make", "nope"], "neuro: error: neuro data make: No such command 'nope'.; see `neuro data make --help`"),
+    (["status", "--bogus"], "neuro: error: neuro status: No such option: --bogus; see `neuro status --help`"),
+    (["run"], "neuro: error: neuro run: Missing argument 'FILE'.; see `neuro run --help`"),
+    (["results", "x.yaml", "--format", "xml"], "neuro: error: neuro results: Invalid value for '--format'"),
+])
+def test_usage_errors_are_one_line_exit_2(args: list[str], expected: str, capsys) -> None:
+    code, err = _run(args, capsys)
+    assert code == 2 and len(err.strip().splitlines()) == 1 and err.startswith(expected)
