@@ -9,9 +9,14 @@ import typer
 
 from utils.errors import NeuroError
 
-app = typer.Typer(no_args_is_help=True, help="Synthetic data sets in the published formats, and checks of data folders.")
+app = typer.Typer(no_args_is_help=True, help="Each family's data: make a synthetic set in the published format, "
+                                              "check a folder or file, show one item.")
 make_app = typer.Typer(no_args_is_help=True, help="Write a synthetic data set: `neuro data make v1|msi --help`.")
+check_app = typer.Typer(no_args_is_help=True, help="Validate data and summarise it: `neuro data check v1|msi --help`.")
+show_app = typer.Typer(no_args_is_help=True, help="Draw one item to a PNG: `neuro data show v1|msi --help`.")
 app.add_typer(make_app, name="make")
+app.add_typer(check_app, name="check")
+app.add_typer(show_app, name="show")
 
 
 class Difficulty(str, Enum):
@@ -58,10 +63,10 @@ def make_msi(out: Annotated[Path, typer.Option(help="HDF5 file to write, e.g. Da
           f"(background sd {2 * spec.background_mag:.3f}), seed {seed}, in {time.perf_counter() - started:.1f} s")
 
 
-@app.command()
-def show(path: Annotated[Path, typer.Argument(help="A stimulus set (HDF5), e.g. Data/msi_easy.h5.")],
-         row: Annotated[int, typer.Option(min=0, help="Which row.")] = 0,
-         out: Annotated[Path | None, typer.Option(help="PNG to write (default: next to the set).")] = None) -> None:
+@show_app.command("msi")
+def show_msi(path: Annotated[Path, typer.Argument(metavar="FILE", help="A stimulus set (HDF5), e.g. Data/msi_easy.h5.")],
+             row: Annotated[int, typer.Option(min=0, help="Which row.")] = 0,
+             out: Annotated[Path | None, typer.Option(help="PNG to write (default: next to the set).")] = None) -> None:
     """Plot one stimulus of a multisensory set (both channels and their event masks); print its labels."""
     from experiments.multisensory.data import read_params, read_row
     from experiments.multisensory.plots import save_stimulus
@@ -73,9 +78,32 @@ def show(path: Annotated[Path, typer.Argument(help="A stimulus set (HDF5), e.g. 
     print(f"wrote {out}")
 
 
-@app.command()
-def check(folder: Annotated[Path, typer.Argument(help="A data folder, e.g. Data/region1.")]) -> None:
-    """Validate a data folder (files, shapes, dtypes, NaNs) and summarise it."""
+@show_app.command("v1")
+def show_v1(folder: Annotated[Path, typer.Argument(metavar="DIR", help="A region folder, e.g. Data/region1.")],
+            neuron: Annotated[int, typer.Option(min=0, help="Which neuron.")] = 0,
+            out: Annotated[Path | None, typer.Option(help="PNG to write (default: next to the folder).")] = None) -> None:
+    """Plot the validation images a V1 neuron answers most, with its responses (and repeats)."""
+    from experiments.v1_population.data import load_region
+    from experiments.v1_population.plots import save_neuron
+    data = load_region(folder)
+    if neuron >= data.neurons:
+        raise NeuroError(f"{folder}: --neuron {neuron} is out of range; the folder has neurons 0..{data.neurons - 1}")
+    out = out or folder.with_name(f"{folder.name}_neuron{neuron}.png")
+    save_neuron(data.val_x, data.val_y, data.raw_val, neuron, out, title=f"{folder.name}, neuron {neuron}")
+    print(f"{folder} neuron {neuron}: mean validation response {data.val_y[:, neuron].mean():.3g}")
+    print(f"wrote {out}")
+
+
+@check_app.command("msi")
+def check_msi(path: Annotated[Path, typer.Argument(metavar="FILE", help="A stimulus set (HDF5).")]) -> None:
+    """Validate a multisensory stimulus set (every dataset and its shape) and summarise it."""
+    from experiments.multisensory.data import check_set
+    print(f"{path}: ok: {check_set(path)}")
+
+
+@check_app.command("v1")
+def check_v1(folder: Annotated[Path, typer.Argument(metavar="DIR", help="A data folder, e.g. Data/region1.")]) -> None:
+    """Validate a V1 data folder (files, shapes, dtypes, NaNs) and summarise it."""
     import numpy as np
 
     from experiments.v1_population.data import load_region

@@ -109,6 +109,31 @@ def read_row(path: Path, row: int) -> Stimulus:
         raise NeuroError(f"{path}: not a stimulus set ({err}); write one with `neuro data make msi`") from None
 
 
+def check_set(path: Path) -> str:
+    """Validate a stimulus set's layout (every dataset, its rows and shape); a one-line summary, or a
+    NeuroError naming the file, the dataset and the fix."""
+    import h5py
+    make = f"write one with `neuro data make msi --out {path}`"
+    if not path.is_file():
+        raise NeuroError(f"{path}: not a file; {make}")
+    try:
+        with h5py.File(path, "r") as f:
+            n = f["type"].shape[0]
+            length = f["left/x"].shape[1]
+            shapes = {"left/x": (n, length, 1), "right/x": (n, length, 1), "left/x_mask": (n, length, 1),
+                      "right/x_mask": (n, length, 1), "left/y_rate": (n,), "right/y_rate": (n,),
+                      "agg/y_rate": (n,), "agg/y_dec": (n, 2), "seed": (n,)}
+            for name, shape in shapes.items():
+                if f[name].shape != shape:
+                    raise NeuroError(f"{path}: {name} has shape {f[name].shape}, expected {shape}; {make}")
+            types = np.unique(f["type"][:], return_counts=True)
+            params = {name: _plain(f["params"][name][()]) for name in f["params"]}
+    except (OSError, KeyError) as err:
+        raise NeuroError(f"{path}: not a multisensory stimulus set ({err}); {make}") from None
+    mix = ", ".join(f"type {t}: {c}" for t, c in zip(*types))
+    return f"{n} stimuli of {length} samples ({mix}); difficulty {params.get('difficulty')}, seed {params.get('seed')}"
+
+
 def read_params(path: Path) -> dict:
     import h5py
     with h5py.File(path, "r") as f:

@@ -33,3 +33,29 @@ def save_filters(filters: np.ndarray, path: Path, writer=None, columns: int = 10
     plt.imsave(path, np.kron(grid, np.ones((scale, scale))), cmap="gray", vmin=0, vmax=1)
     if writer is not None:
         writer.add_image("filters/first_layer", grid[None], 0)
+
+
+def save_neuron(images: np.ndarray, responses: np.ndarray, repeats: np.ndarray | None, neuron: int, path: Path,
+                title: str = "") -> Path:
+    """The validation images a neuron answers most, with its mean response to each (and every repeat)."""
+    from utils.plots import save_figure
+    plt = pyplot()
+    order = np.argsort(responses[:, neuron])[::-1][:8]
+    side = int(round(np.sqrt(images.shape[1])))
+    figure, axes = plt.subplots(2, len(order), figsize=(1.4 * len(order), 3.2),
+                                gridspec_kw={"height_ratios": [1, 1.3]})
+    for column, image in enumerate(order):
+        axes[0][column].imshow(images[image].reshape(side, side), cmap="gray")
+        axes[0][column].set_axis_off()
+        axes[0][column].set_title(f"image {image}", fontsize="x-small")
+        axis = axes[1][column]
+        axis.bar([0], [responses[image, neuron]], color="tab:blue")
+        if repeats is not None:
+            axis.plot(np.zeros(len(repeats)), repeats[:, image, neuron], "k.", markersize=3)
+        axis.set_xticks([])
+        axis.set_ylim(0, max(float(responses[:, neuron].max()), 1e-9) * 1.3)
+        if column:
+            axis.set_yticklabels([])
+    axes[1][0].set_ylabel("response")
+    figure.suptitle(title or f"neuron {neuron}: its 8 strongest validation images", fontsize="small")
+    return save_figure(figure, path)

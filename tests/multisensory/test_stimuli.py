@@ -140,12 +140,12 @@ def test_make_and_show_from_the_command_line(tmp_path: Path) -> None:
                  "--out", "Data/msi_hard.h5", cwd=tmp_path)
     assert made.returncode == 0 and "40 stimuli, types 3,5, difficulty hard" in made.stdout
     assert read_params(tmp_path / "Data" / "msi_hard.h5")["types"] == [3, 5]
-    shown = neuro("data", "show", "Data/msi_hard.h5", "--row", "3", cwd=tmp_path)
+    shown = neuro("data", "show", "msi", "Data/msi_hard.h5", "--row", "3", cwd=tmp_path)
     assert shown.returncode == 0 and "row 3: type " in shown.stdout and "events" in shown.stdout
     assert (tmp_path / "Data" / "msi_hard_row3.png").read_bytes().startswith(b"\x89PNG")
     again = neuro("data", "make", "msi", "--n", "40", "--out", "Data/msi_hard.h5", cwd=tmp_path)
     assert again.returncode == 2 and "exists" in again.stderr
     bad = neuro("data", "make", "msi", "--types", "1,9", "--out", "Data/x.h5", cwd=tmp_path)
     assert bad.returncode == 2 and "--types: '1,9'" in bad.stderr and not (tmp_path / "Data" / "x.h5").exists()
-    out_of_range = neuro("data", "show", "Data/msi_hard.h5", "--row", "40", cwd=tmp_path)
+    out_of_range = neuro("data", "show", "msi", "Data/msi_hard.h5", "--row", "40", cwd=tmp_path)
     assert out_of_range.returncode == 2 and "rows 0..39" in out_of_range.stderr

@@ -95,12 +95,12 @@ def test_broken_folders_are_clear_errors(case: str, region: Path, tmp_path: Path
     with pytest.raises(NeuroError, match=None) as error:
         load_region(tmp_path)
     assert str(error.value).startswith(f"{tmp_path / name}:") and message in str(error.value)
-    result = neuro("data", "check", str(tmp_path), cwd=tmp_path)
+    result = neuro("data", "check", "v1", str(tmp_path), cwd=tmp_path)
     assert result.returncode == 2 and message in result.stderr and len(result.stderr.strip().splitlines()) == 1
 
 
 def test_missing_folder_and_missing_file(tmp_path: Path) -> None:
-    result = neuro("data", "check", str(tmp_path / "region9"), cwd=tmp_path)
+    result = neuro("data", "check", "v1", str(tmp_path / "region9"), cwd=tmp_path)
     assert result.returncode == 2 and "no such data folder" in result.stderr and "neuro data make v1" in result.stderr
     (tmp_path / "region1").mkdir()
     with pytest.raises(NeuroError, match="training_inputs.npy: missing"):
@@ -110,7 +110,7 @@ def test_missing_folder_and_missing_file(tmp_path: Path) -> None:
 def test_make_and_check_from_the_command_line(tmp_path: Path) -> None:
     made = neuro("data", "make", "v1", "--out", "Data/syn", "--neurons", "7", "--images", "120", cwd=tmp_path)
     assert made.returncode == 0 and "120 training images, 7 neurons" in made.stdout
-    checked = neuro("data", "check", "Data/syn", cwd=tmp_path)
+    checked = neuro("data", "check", "v1", "Data/syn", cwd=tmp_path)
     assert checked.returncode == 0 and "ok: 120 training images, 50 validation images, 7 neurons" in checked.stdout
     assert "split-half reliability median" in checked.stdout
 
