@@ -109,7 +109,7 @@ class Cancelled:
     elsewhere: dict[str, list[str]]     # host -> run names a local `neuro run` there is running
 
 
-def cancel_sweep(sweep: Sweep, grace_s: float = 30.0) -> Cancelled:
+def cancel_sweep(sweep: Sweep, grace_s: float = 45.0) -> Cancelled:
     """Cancel the sweep's queued and running runs: scancel/qdel their cluster jobs, Ctrl-C the local
     `neuro run` that holds them (verified by pid and start time), then record cancelled the runs that
     stopped. Runs held by a `neuro run` on another machine are reported, not touched."""

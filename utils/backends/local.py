@@ -135,12 +135,19 @@ class LocalPool:
         return _Worker(process, parent_conn)
 
     def _interrupt(self, pool: list[_Worker]) -> None:
-        """Ctrl-C: let each running run record itself interrupted, then record what is left."""
+        """Ctrl-C: let each running run record itself interrupted, then record what is left. A worker
+        that has not ended within the grace period (all workers share one) is killed."""
         for worker in pool:
             if worker.process.is_alive():
                 os.kill(worker.process.pid, signal.SIGINT)
+        deadline = time.monotonic() + STOP_GRACE_S
         for worker in pool:
-            worker.process.join(STOP_GRACE_S)
+            worker.process.join(max(0.0, deadline - time.monotonic()))
+            if worker.process.is_alive():
+                os.kill(worker.process.pid, signal.SIGUSR1)   # its stacks to the run's stderr.log
+                worker.process.join(1.0)
+                worker.process.kill()
+                worker.process.join()
             while worker.run and (message := _receive_nowait(worker.conn)) is not None:
                 self._receive(worker, message)
             if worker.run:

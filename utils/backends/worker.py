@@ -1,4 +1,4 @@
-"""A local worker process: loads the sweep once (and torch with it), then executes runs it is sent."""
+"""A local worker process: loads the sweep and imports torch once, then executes runs it is sent."""
 from __future__ import annotations
 
 import ctypes
@@ -18,6 +18,7 @@ def worker_main(conn: Connection, sweep_file: str, cpus: int, parent_pid: int) -
     for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
         os.environ[var] = str(cpus)
     faulthandler.enable()  # a segfault leaves a traceback in the run's stderr.log
+    faulthandler.register(signal.SIGUSR1, all_threads=True)  # so does a worker stuck past Ctrl-C's grace
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     signal.signal(signal.SIGINT, signal.default_int_handler)  # even when the runner started with it ignored
     from utils.execute import execute_run
@@ -26,6 +27,7 @@ def worker_main(conn: Connection, sweep_file: str, cpus: int, parent_pid: int) -
     try:
         sweep = load_sweep(Path(sweep_file))
         runs = {run.key: run for run in sweep.runs}
+        _import_run_libraries()
         conn.send(("ready",))
         while (message := conn.recv()) is not None:
             _, key, fresh = message
@@ -38,6 +40,14 @@ def worker_main(conn: Connection, sweep_file: str, cpus: int, parent_pid: int) -
     except Exception as err:  # the worker cannot even start: tell the parent instead of dying silently
         conn.send(("broken", f"{type(err).__name__}: {err}"))
     sys.exit(0)
+
+
+def _import_run_libraries() -> None:
+    """Import what every run uses before taking one: a Ctrl-C that lands inside an import may be lost
+    in the library's own error handling or leave the module half-loaded, so no run may start there."""
+    import numpy  # noqa: F401
+    import torch  # noqa: F401
+    from torch.utils.tensorboard import SummaryWriter  # noqa: F401
 
 
 def _die_with_parent(parent_pid: int) -> None:
