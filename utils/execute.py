@@ -138,14 +138,15 @@ def _record(sweep: Sweep, run: RunSpec, run_dir: Path, state: str, job: JobRef |
 def process_fields(runner: bool = False) -> dict[str, Any]:
     """Who records an event: this process (the one running the run) and the `neuro run` that started
     it (its parent; with `runner`, this process is that `neuro run`), each by pid and start time."""
-    me = identity()
-    parent = me if runner else _parent_identity()
+    me = _identity_of(os.getpid())
+    parent = me if runner else _identity_of(os.getppid())
     return {"pid": me["pid"], "pid_start": me["start"], "runner": parent["pid"], "runner_start": parent["start"]}
 
 
-@functools.lru_cache(maxsize=1)
-def _parent_identity() -> dict[str, float | int]:
-    return identity(os.getppid())
+@functools.lru_cache(maxsize=4)
+def _identity_of(pid: int) -> dict[str, float | int | None]:
+    """A process's identity never changes: read it once."""
+    return identity(pid)
 
 
 def _write_status(run_dir: Path, run: RunSpec, state: str, job: JobRef | None, **fields: Any) -> None:
