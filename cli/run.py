@@ -28,14 +28,14 @@ def run(experiment: ExperimentArg, set_: SetOption = None, backend: BackendOptio
         workers: Annotated[Optional[int], typer.Option(min=1, metavar="N", help="Local worker processes.")] = None,
         wait: Annotated[bool, typer.Option("--wait", metavar="", help="Cluster: block until every run ends.")] = False) -> None:
     """Run an experiment: skip done runs, resume interrupted ones, run or submit the rest."""
-    from utils.run_home import arrange, changes
+    from utils.run_home import arrange
     sweep = load(experiment, set_, check_data=True)
     chosen = backend.value if backend else sweep.spec.backend
     if chosen != "local":
         from utils.backends.cluster import get_backend
         get_backend(chosen).require()      # before anything is written or printed
-    changed = {run.name: c for run in sweep.runs if (c := changes(sweep, run))}
-    busy = {run.key for run in arrange(sweep)}
+    busy_runs, changed = arrange(sweep)
+    busy = {run.key for run in busy_runs}
     plan = _plan(sweep, chosen, rerun.value if rerun else None)
     waiting = [run for run, _ in plan.to_run if run.key in busy]
     plan.to_run = [(run, fresh) for run, fresh in plan.to_run if run.key not in busy]
@@ -61,11 +61,8 @@ def _plan(sweep: Sweep, backend: str, rerun: str | None):
     if backend == "local":
         from utils.dispatch import queue_local
         return queue_local(sweep, rerun)
-    from utils.run_home import missing
-    from utils.status import local_in_flight
-    from utils.submit import in_flight
-    latest = sweep.latest()
-    return plan_runs(sweep, latest, rerun, in_flight(latest) | local_in_flight(latest), missing(sweep, latest))
+    from utils.dispatch import plan_sweep
+    return plan_sweep(sweep, sweep.latest(), rerun)
 
 
 def _run_locally(sweep: Sweep, plan, workers: int | None) -> dict:
@@ -162,8 +159,8 @@ def rm(experiment: ExperimentArg, set_: SetOption = None,
     if not chosen:
         raise NeuroError(f"{experiment}: --runs: no run matches {runs!r}; `neuro plan {experiment}` lists them")
     latest = sweep.latest()
-    active = [r for r in chosen if r.key in latest and effective_state(latest[r.key]) in ("queued", "running")]
-    removed, busy = remove(sweep, [r for r in chosen if r not in active])
+    active = {r.key for r in chosen if r.key in latest and effective_state(latest[r.key]) in ("queued", "running")}
+    removed, busy = remove(sweep, [r for r in chosen if r.key not in active])
     print(f"{sweep.spec.id}: removed {counted(len(removed), 'run')} from view; files in {sweep.dir / REMOVED}")
     if active or busy:
         print(f"not removed: {counted(len(active) + len(busy), 'run')} queued or running; "

@@ -11,15 +11,20 @@ from utils.progress import Progress
 from utils.sweep import Sweep
 
 
-def queue_local(sweep: Sweep, rerun: Rerun) -> Plan:
-    """Plan the sweep and record its runs queued, under the ledger's lock: a second `neuro run` of the
-    file finds them queued by a live process and leaves them to this one."""
+def plan_sweep(sweep: Sweep, latest: dict[str, dict], rerun: Rerun) -> Plan:
+    """What `neuro run` does with each run, given the ledger's last events: runs another process holds
+    (a cluster job, another `neuro run`) are left to it; done runs whose files are gone run again."""
     from utils.run_home import missing
     from utils.status import local_in_flight
     from utils.submit import in_flight
+    return plan_runs(sweep, latest, rerun, in_flight(latest) | local_in_flight(latest), missing(sweep, latest))
+
+
+def queue_local(sweep: Sweep, rerun: Rerun) -> Plan:
+    """Plan the sweep and record its runs queued, under the ledger's lock: a second `neuro run` of the
+    file finds them queued by a live process and leaves them to this one."""
     with sweep.ledger.exclusive() as write:
-        latest = sweep.latest()
-        plan = plan_runs(sweep, latest, rerun, in_flight(latest) | local_in_flight(latest), missing(sweep, latest))
+        plan = plan_sweep(sweep, sweep.latest(), rerun)
         if plan.to_run:
             sweep.freeze()  # also reads the git record the events carry
             write([sweep.event(run, "queued", **process_fields(runner=True)) for run, _ in plan.to_run])

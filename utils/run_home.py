@@ -75,7 +75,7 @@ def files_of(sweep: Sweep, run: RunSpec) -> Path:
 def missing(sweep: Sweep, latest: dict[str, dict]) -> set[str]:
     """Keys of done runs whose files are gone (a folder deleted by hand): not done any more."""
     return {run.key for run in sweep.runs if latest.get(run.key, {}).get("state") == "done"
-            and occupant(files_of(sweep, run)) != run.key}
+            and occupant(sweep.run_dir(run)) != run.key and occupant(sweep.dir / SUPERSEDED / run.key) != run.key}
 
 
 def remove(sweep: Sweep, runs: list[RunSpec]) -> tuple[list[RunSpec], list[RunSpec]]:
@@ -98,13 +98,14 @@ def remove(sweep: Sweep, runs: list[RunSpec]) -> tuple[list[RunSpec], list[RunSp
     return removed, busy
 
 
-def arrange(sweep: Sweep) -> list[RunSpec]:
+def arrange(sweep: Sweep) -> tuple[list[RunSpec], dict[str, str]]:
     """Give every run of the sweep its own files back where another key's are in its folder (so that a
-    done run's folder, logs and TensorBoard are its own); returns the runs whose folder is in use by a
-    process of another key, which stay as they are."""
+    done run's folder, logs and TensorBoard are its own). Returns the runs whose folder is in use by a
+    process of another key, which stay as they are, and how each re-homed run differs from the run
+    whose files it found there (run name -> `changes`)."""
     existing = {p.name for p in _subdirs(sweep.dir)}
     kept = {p.name for p in _subdirs(sweep.dir / SUPERSEDED)}
-    busy = []
+    busy, changed = [], {}
     for run in sweep.runs:
         if run.name not in existing and run.key not in kept:
             continue
@@ -112,11 +113,13 @@ def arrange(sweep: Sweep) -> list[RunSpec]:
         if run.name in existing and occupant(run_dir) == run.key:
             continue
         with claim(run_dir) as claimed:
-            if claimed:
-                make_home(sweep, run)
-            else:
+            if not claimed:
                 busy.append(run)
-    return busy
+                continue
+            if change := changes(sweep, run):
+                changed[run.name] = change
+            make_home(sweep, run)
+    return busy, changed
 
 
 def changes(sweep: Sweep, run: RunSpec) -> str | None:

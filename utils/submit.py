@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import time
 from collections import Counter
 from dataclasses import dataclass
@@ -16,7 +15,7 @@ from utils.process import is_neuro_process, process_alive
 from utils.progress import Progress
 from utils.runs import RunSpec
 from utils.snapshot import snapshot_code
-from utils.status import effective_state
+from utils.status import HOST, effective_state
 from utils.sweep import Sweep
 
 END_STATES = ("done", "failed", "cancelled")
@@ -120,7 +119,7 @@ def cancel_sweep(sweep: Sweep, grace_s: float = 45.0) -> Cancelled:
     for event in active:
         if event.get("backend"):
             clusters.setdefault(event["backend"], set()).add(event["array_job"])
-        elif event.get("host") != socket.gethostname():
+        elif event.get("host") != HOST:
             elsewhere.setdefault(event["host"], []).append(event["run"])
         else:
             runners.add((event.get("runner"), event.get("runner_start")))
