@@ -44,9 +44,9 @@ def experiment(workspace: Path, name: str, runs: int) -> Path:
 
 def fill_ledger(workspace: Path, exp: Path) -> None:
     """The events a finished sweep leaves: queued, running and done for every run."""
-    from utils.spec import load_spec
-    from utils.sweep import Sweep
-    from utils.workspace import Workspace
+    from utils.experiment.spec import load_spec
+    from utils.sweeps.sweep import Sweep
+    from utils.sweeps.workspace import Workspace
     sweep = Sweep.build(load_spec(exp), Workspace(workspace))
     base = {"experiment": sweep.spec.id, "backend": "slurm", "array_job": "1"}
     events = [{**base, "key": r.key, "run": r.name, "state": state, "job_id": f"1_{r.index}",

@@ -30,7 +30,7 @@ from experiments.v1_population.fitting import TorchFitter, penalties  # noqa: E4
 from experiments.v1_population.model import build_model  # noqa: E402
 from experiments.v1_population.params import V1Params  # noqa: E402
 from experiments.v1_population.task import _epoch, _inputs, train  # noqa: E402
-from utils.context import RunContext  # noqa: E402
+from utils.execution.context import RunContext  # noqa: E402
 
 
 def epoch_seconds(fitter, x, y, mask, p: V1Params, repeats: int) -> float:

@@ -10,9 +10,9 @@ from typing import Annotated, Optional
 import typer
 
 from utils.errors import NeuroError
-from utils.spec import load_spec
-from utils.sweep import Sweep
-from utils.workspace import Workspace
+from utils.experiment.spec import load_spec
+from utils.sweeps.sweep import Sweep
+from utils.sweeps.workspace import Workspace
 
 ExperimentArg = Annotated[Path, typer.Argument(metavar="FILE", help="The experiment file (YAML).", show_default=False)]
 SetOption = Annotated[Optional[list[str]], typer.Option(
@@ -33,7 +33,7 @@ def load(experiment: Path, overrides: list[str] | None, check_data: bool = False
     the data the runs will read (for tasks that can check it), before anything is written. Without
     import_code the task's code is not imported (reading results must not depend on it); an imported
     task's card is recorded for such readers unless not `record_task`."""
-    from utils.tasks import write_card
+    from utils.experiment.tasks import write_card
     workspace = Workspace.current()
     cards = workspace.training_data / ".tasks"
     sweep = Sweep.build(load_spec(experiment, overrides or [], cards, import_code), workspace)

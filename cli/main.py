@@ -9,7 +9,7 @@ import typer
 
 from cli import data, results, run, status, tasks, tb
 from utils.errors import NeuroError
-from utils.streams import protect_standard_streams
+from utils.execution.streams import protect_standard_streams
 
 UsageError = typer.BadParameter.__mro__[1]   # click's UsageError: typer re-exports only its subclasses
 

@@ -9,8 +9,8 @@ import typer
 
 from cli.common import ExperimentArg, SetOption, load, warn_stale_card
 from utils.errors import NeuroError, did_you_mean
-from utils.results import aggregate, metric_names, render, table_rows
-from utils.table import print_table
+from utils.reporting.results import aggregate, metric_names, render, table_rows
+from utils.reporting.table import print_table
 
 
 class Statistic(str, Enum):
@@ -42,7 +42,7 @@ def results(experiment: ExperimentArg, set_: SetOption = None,
     sweep = load(experiment, set_, import_code=False)
     warn_stale_card(sweep, experiment)
     if runs:
-        from utils.run_table import render_runs, run_rows
+        from utils.reporting.run_table import render_runs, run_rows
         print(render_runs(run_rows(sweep), format.value))
         return
     rows = aggregate(sweep, stat.value)
@@ -57,7 +57,7 @@ def results(experiment: ExperimentArg, set_: SetOption = None,
         print(f"warning: no run reported '{metric}' (metric.name in {experiment}); rows are not sorted",
               file=sys.stderr)
     if plot:
-        from utils.plots import plot_curves, plot_results
+        from utils.reporting.plots import plot_curves, plot_results
         written = plot_curves(sweep, stat.value, sweep.dir / "plots")
         if sweep.spec.metric.name:
             written += plot_results(rows, sweep.spec.metric.name, sweep.dir / "plots", stat.value, sweep.spec.id)

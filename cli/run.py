@@ -10,10 +10,10 @@ import typer
 
 from cli.common import Backend, ExperimentArg, SetOption, load
 from utils.errors import NeuroError
-from utils.plan import plan_runs
-from utils.spec import default_workers
-from utils.sweep import Sweep
-from utils.table import counted, print_table
+from utils.sweeps.plan import plan_runs
+from utils.experiment.spec import default_workers
+from utils.sweeps.sweep import Sweep
+from utils.reporting.table import counted, print_table
 
 BackendOption = Annotated[Optional[Backend], typer.Option(help="Where to run (overrides the file's backend).")]
 
@@ -28,7 +28,7 @@ def run(experiment: ExperimentArg, set_: SetOption = None, backend: BackendOptio
         workers: Annotated[Optional[int], typer.Option(min=1, metavar="N", help="Local worker processes.")] = None,
         wait: Annotated[bool, typer.Option("--wait", metavar="", help="Cluster: block until every run ends.")] = False) -> None:
     """Run an experiment: skip done runs, resume interrupted ones, run or submit the rest."""
-    from utils.run_home import arrange
+    from utils.sweeps.run_home import arrange
     sweep = load(experiment, set_, check_data=True)
     chosen = backend.value if backend else sweep.spec.backend
     if chosen != "local":
@@ -59,14 +59,14 @@ def run(experiment: ExperimentArg, set_: SetOption = None, backend: BackendOptio
 def _plan(sweep: Sweep, backend: str, rerun: str | None):
     """Locally, plan and queue at once (under the ledger's lock); for a cluster, queued at submission."""
     if backend == "local":
-        from utils.dispatch import queue_local
+        from utils.backends.dispatch import queue_local
         return queue_local(sweep, rerun)
-    from utils.dispatch import plan_sweep
+    from utils.backends.dispatch import plan_sweep
     return plan_sweep(sweep, sweep.latest(), rerun)
 
 
 def _run_locally(sweep: Sweep, plan, workers: int | None) -> dict:
-    from utils.dispatch import run_local
+    from utils.backends.dispatch import run_local
     cores = os.cpu_count() or 1
     if sweep.spec.resources.cpus > cores:
         print(f"warning: {sweep.spec.source.name}: resources.cpus is {sweep.spec.resources.cpus} but this machine has "
@@ -83,7 +83,7 @@ def _run_locally(sweep: Sweep, plan, workers: int | None) -> dict:
 
 
 def _submit(sweep: Sweep, plan, backend: str, experiment, wait: bool) -> dict:
-    from utils.submit import submit_sweep, wait_for
+    from utils.backends.submit import submit_sweep, wait_for
     submission = submit_sweep(sweep, plan, backend)
     print(f"submitted {counted(submission.runs, 'run')} to {backend}: job array(s) {', '.join(submission.array_ids)}")
     if not wait:
@@ -98,8 +98,8 @@ def plan(experiment: ExperimentArg, set_: SetOption = None, backend: BackendOpti
     """List the runs an experiment expands into, with their state and what changed since their folder's
     last run; for a cluster backend also print the exact job script(s) that `neuro run` would submit.
     Runs and writes nothing."""
-    from utils.run_home import changes
-    from utils.status import effective_state
+    from utils.sweeps.run_home import changes
+    from utils.sweeps.status import effective_state
     sweep = load(experiment, set_, check_data=True, record_task=False)
     latest = sweep.latest()
     rows = []
@@ -115,7 +115,7 @@ def plan(experiment: ExperimentArg, set_: SetOption = None, backend: BackendOpti
     chosen = backend.value if backend else sweep.spec.backend
     if chosen != "local":
         from utils.backends.cluster import get_backend
-        from utils.submit import prepare
+        from utils.backends.submit import prepare
         cluster = get_backend(chosen)
         requests = prepare(sweep, [run for run, _ in plan_runs(sweep, latest).to_run], cluster, write=False)
         if not requests:
@@ -127,7 +127,7 @@ def plan(experiment: ExperimentArg, set_: SetOption = None, backend: BackendOpti
 
 def cancel(experiment: ExperimentArg, set_: SetOption = None) -> None:
     """Cancel the experiment's queued and running runs (scancel / qdel, or stop a local `neuro run`)."""
-    from utils.submit import cancel_sweep
+    from utils.backends.submit import cancel_sweep
     sweep = load(experiment, set_, import_code=False)
     report = cancel_sweep(sweep)
     total = sum(report.counts.values())
@@ -151,8 +151,8 @@ def rm(experiment: ExperimentArg, set_: SetOption = None,
     <experiment>/.removed/, the ledger keeps every record, and `neuro run` runs them again."""
     import fnmatch
 
-    from utils.run_home import REMOVED, remove
-    from utils.status import effective_state
+    from utils.sweeps.run_home import REMOVED, remove
+    from utils.sweeps.status import effective_state
     sweep = load(experiment, set_, import_code=False)
     chosen = sweep.runs if runs is None else [
         r for r in sweep.runs if any(fnmatch.fnmatchcase(r.name, p.strip()) for p in runs.split(",") if p.strip())]

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import dataclasses
 
-from utils.param_types import range_text, type_name
-from utils.table import text_table
-from utils.tasks import builtin_tasks
+from utils.experiment.param_types import range_text, type_name
+from utils.reporting.table import text_table
+from utils.experiment.tasks import builtin_tasks
 
 
 def tasks() -> None:

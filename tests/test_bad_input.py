@@ -134,7 +134,7 @@ def test_good_file_passes(workspace: Path, capsys) -> None:
 def test_floats_in_every_common_notation(written: str, workspace: Path, capsys) -> None:
     path = workspace / "exp.yaml"
     path.write_text(GOOD + f"zip: {{lr: [{written}]}}\n")
-    from utils.spec import load_spec
+    from utils.experiment.spec import load_spec
     assert load_spec(path).zip["lr"] == [0.0001]
     assert load_spec(workspace / "exp.yaml", [f"params.surrogate_beta={written}"]).params["surrogate_beta"] == 0.0001
 
@@ -146,7 +146,7 @@ def test_a_task_may_allow_non_finite_values(workspace: Path) -> None:
         "def train(p: P, ctx):\n    return {}\n")
     path = workspace / "exp.yaml"
     path.write_text("name: exp\ntask: task.py:train\ngrid: {bound: [1.0, .inf]}\n")
-    from utils.spec import load_spec
+    from utils.experiment.spec import load_spec
     assert load_spec(path).grid["bound"] == [1.0, float("inf")]
 
 

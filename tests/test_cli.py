@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import neuro, neuro_popen, toy_experiment
-from utils.curves import read_curves
+from utils.reporting.curves import read_curves
 
 ZIP = "zip: {x: [1.0, 2.0, 3.0, 4.0], fail: [none, none, none, exception]}\n"
 WITH_X5 = ["--set", "zip.x=[1.0, 2.0, 3.0, 4.0, 5.0]", "--set", "zip.fail=[none, none, none, exception, none]"]
@@ -185,7 +185,7 @@ def test_results_metrics_choose_the_columns(finished) -> None:
 def test_a_terminal_table_fits_the_terminal() -> None:
     from rich.console import Console
 
-    from utils.table import print_table
+    from utils.reporting.table import print_table
     console = Console(width=60, record=True, force_terminal=True)
     headers = ["integration", "difficulty", *[f"accuracy_t{t}" for t in range(1, 6)]]
     print_table(headers, [["intermediate", "very_hard", *["0.8123 ± 0.012 (3)"] * 5]], console=console, keep=2)

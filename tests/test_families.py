@@ -1,4 +1,4 @@
-"""Every family trains the one way (utils/training.py): a run cut off mid-training and resumed from its
+"""Every family trains the one way (utils/execution/training.py): a run cut off mid-training and resumed from its
 checkpoint ends with exactly the metrics of a run that was never interrupted."""
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from experiments.registry import BUILTIN_TASKS
-from utils.context import RunContext, apply_seed
-from utils.tasks import builtin_tasks
+from utils.execution.context import RunContext, apply_seed
+from utils.experiment.tasks import builtin_tasks
 
 SMALL = {
     "sound_localisation": dict(anf_per_ear=20, duration_steps=40, batch_size=32, train_batches=8, val_batches=2,

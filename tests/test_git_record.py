@@ -42,9 +42,9 @@ def test_commit_and_dirty_flag_of_the_task_files_repository(workspace: Path) -> 
 def test_a_builtin_task_records_neuros_own_commit(workspace: Path) -> None:
     _repository(workspace)  # the current directory is a repository too: it must not be recorded
     exp = write_experiment(workspace, "name: g\ntask: sound_localisation\n")
-    from utils.spec import load_spec
-    from utils.sweep import Sweep, git_state
-    from utils.workspace import Workspace
+    from utils.experiment.spec import load_spec
+    from utils.sweeps.sweep import Sweep, git_state
+    from utils.sweeps.workspace import Workspace
     sweep = Sweep.build(load_spec(exp), Workspace(workspace))
     sweep.freeze(write=False)
     assert sweep.git == git_state(ROOT) and sweep.git.get("commit") == _git("rev-parse", "HEAD", cwd=ROOT)

@@ -67,11 +67,11 @@ def test_a_changed_parameter_runs_again_and_the_old_files_move_aside(workspace: 
     moved = [e for e in ledger_events(workspace) if e.get("files") == "superseded"]
     assert [(e["key"], e["run"], e["path"]) for e in moved if e["run"] == "x=1__rep0"] == [
         (old_key, "x=1__rep0", f".superseded/{old_key}")]
-    from utils.curves import read_curves
-    from utils.run_home import files_of
-    from utils.spec import load_spec
-    from utils.sweep import Sweep
-    from utils.workspace import Workspace
+    from utils.reporting.curves import read_curves
+    from utils.sweeps.run_home import files_of
+    from utils.experiment.spec import load_spec
+    from utils.sweeps.sweep import Sweep
+    from utils.sweeps.workspace import Workspace
     before = Sweep.build(load_spec(exp), Workspace(workspace))           # the file as it was: y=2
     assert files_of(before, before.runs[0]) == kept and read_curves(kept) == {"loss": {0: 1.0}}
     status = neuro("status", str(exp), "--set", "params.y=5", cwd=workspace).stdout

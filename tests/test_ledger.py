@@ -6,7 +6,7 @@ import multiprocessing
 from collections import Counter
 from pathlib import Path
 
-from utils.ledger import Ledger
+from utils.sweeps.ledger import Ledger
 
 
 def _append_many(path: str, writer: int, count: int) -> None:

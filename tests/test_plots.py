@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from utils import plots
-from utils.results import PointResult, Stat
+from utils.reporting.results import PointResult, Stat
 
 
 @pytest.fixture

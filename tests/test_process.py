@@ -6,7 +6,7 @@ import subprocess
 import sys
 import time
 
-from utils.process import identity, is_neuro_process, process_alive
+from utils.sweeps.process import identity, is_neuro_process, process_alive
 
 
 def test_a_zombie_counts_as_ended_and_a_running_process_as_alive() -> None:

@@ -6,7 +6,7 @@ import io
 
 from rich.console import Console
 
-from utils.progress import Progress
+from utils.execution.progress import Progress
 
 
 def test_a_terminal_gets_counts_per_state_rate_and_time_left() -> None:

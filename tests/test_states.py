@@ -16,7 +16,7 @@ from pathlib import Path
 
 from tests.conftest import ledger_events, neuro, neuro_popen, toy_experiment
 from tests.test_reliability import _checkpointed_runs, _wait_for
-from utils.process import identity, process_alive
+from utils.sweeps.process import identity, process_alive
 
 
 def _latest(workspace: Path) -> dict[str, dict]:
@@ -54,9 +54,9 @@ def test_cancel_never_signals_a_pid_that_is_no_longer_the_recorded_neuro_process
         start = identity(bystander.pid)["start"]
         ledger = workspace / "training_data" / "ledger.jsonl"
         ledger.parent.mkdir(parents=True)
-        from utils.spec import load_spec
-        from utils.sweep import Sweep
-        from utils.workspace import Workspace
+        from utils.experiment.spec import load_spec
+        from utils.sweeps.sweep import Sweep
+        from utils.sweeps.workspace import Workspace
         sweep = Sweep.build(load_spec(exp), Workspace(workspace))
         run = sweep.runs[0]
         event = {"time": time.time(), "host": socket.gethostname(), "experiment": sweep.spec.id, "key": run.key,

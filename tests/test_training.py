@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from utils.context import RunContext
-from utils.training import EarlyStopping, NumpyRNG, TrainingState, check_finite
+from utils.execution.context import RunContext
+from utils.execution.training import EarlyStopping, NumpyRNG, TrainingState, check_finite
 
 
 def _feed(stopping: EarlyStopping, values: list[float]) -> int | None:

@@ -10,8 +10,8 @@ import numpy as np
 
 from experiments.multisensory.psychometric import psychometric
 from experiments.multisensory.stimuli import DIFFICULTIES, TYPES, Stimulus
-from utils.plots import pyplot, save_figure
-from utils.run_home import files_of
+from utils.reporting.plots import pyplot, save_figure
+from utils.sweeps.run_home import files_of
 
 
 def save_stimulus(stimulus: Stimulus, fs: int, path: Path, title: str = "") -> None:

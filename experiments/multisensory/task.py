@@ -11,7 +11,7 @@ from experiments.multisensory.data import ensure_stimuli, read_set
 from experiments.multisensory.params import MSIParams
 from experiments.multisensory.psychometric import fit_psychometric, proportions
 from experiments.multisensory.stimuli import DIFFICULTIES, TYPES, StimulusSpec
-from utils.training import EarlyStopping, NumpyRNG, TorchRNG, TrainingState, check_finite
+from utils.execution.training import EarlyStopping, NumpyRNG, TorchRNG, TrainingState, check_finite
 
 
 def data_file(p: MSIParams) -> str:

@@ -9,7 +9,7 @@ from experiments.sound_localisation.data import IPDData, class_centres, make_ipd
 from experiments.sound_localisation.model import SoundLocalisationSNN
 from experiments.sound_localisation.params import SoundLocalisationParams
 from experiments.sound_localisation.plots import confusion_figure
-from utils.training import EarlyStopping, NumpyRNG, TrainingState, check_finite
+from utils.execution.training import EarlyStopping, NumpyRNG, TrainingState, check_finite
 
 
 def train(p: SoundLocalisationParams, ctx) -> dict[str, float]:

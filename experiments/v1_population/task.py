@@ -10,7 +10,7 @@ from experiments.v1_population.metrics import noise_corrected, pearson_per_neuro
 from experiments.v1_population.model import build_model, first_layer_filters
 from experiments.v1_population.params import V1Params
 from experiments.v1_population.plots import save_filters
-from utils.training import EarlyStopping, NumpyRNG, TrainingState, check_finite
+from utils.execution.training import EarlyStopping, NumpyRNG, TrainingState, check_finite
 
 
 def train(p: V1Params, ctx) -> dict[str, float]:

@@ -9,9 +9,9 @@ import pytest
 from tests.conftest import neuro, write_experiment
 from utils.backends.cluster import ArrayRequest, SubmissionError
 from utils.backends.qsub import DIALECTS, PBSProBackend, SGEBackend, TorqueBackend, parse_qstat
-from utils.spec import load_spec
-from utils.sweep import Sweep
-from utils.workspace import Workspace
+from utils.experiment.spec import load_spec
+from utils.sweeps.sweep import Sweep
+from utils.sweeps.workspace import Workspace
 
 HERE = Path(__file__).parent
 EXPERIMENT = """

@@ -7,7 +7,7 @@ import pytest
 
 from experiments.sound_localisation.params import SoundLocalisationParams
 from experiments.sound_localisation.task import train
-from utils.context import RunContext, apply_seed
+from utils.execution.context import RunContext, apply_seed
 
 SMALL = dict(anf_per_ear=40, duration_steps=60, batch_size=32, train_batches=16, val_batches=4, test_batches=8,
              epochs=12, min_epochs=12)

@@ -29,7 +29,7 @@ def train(p: ToyParams, ctx) -> dict[str, float]:
         ctx.log_metrics(epoch, {"loss": (p.x - 2) ** 2 + 1 / (epoch + 1)})
         ctx.checkpoint({"epoch": epoch})
     print(f"trained epochs {start}..{p.epochs - 1}")
-    print(f"neuro code from {Path(sys.modules['utils.execute'].__file__).parents[1]}")
+    print(f"neuro code from {Path(sys.modules['utils.execution.execute'].__file__).parents[1]}")
     if p.fail == "exception":
         raise ValueError("boom: the model exploded")
     if p.fail == "segfault":

@@ -14,8 +14,8 @@ from experiments.v1_population.model import ConvLayer, build_model
 from experiments.v1_population.params import V1Params
 from experiments.v1_population.synthetic import SyntheticSpec, make_synthetic
 from experiments.v1_population.task import train
-from utils.context import RunContext, apply_seed
-from utils.curves import read_curves
+from utils.execution.context import RunContext, apply_seed
+from utils.reporting.curves import read_curves
 
 PENALISED = V1Params(l1_output=0.01, l2_output=0.1, l1_hidden=0.02, l2_hidden=0.03)
 

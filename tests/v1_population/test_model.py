@@ -11,7 +11,7 @@ from experiments.v1_population.model import DoGLayer, build_model
 from experiments.v1_population.params import V1Params
 from experiments.v1_population.synthetic import SyntheticSpec, make_synthetic
 from experiments.v1_population.task import train
-from utils.context import RunContext, apply_seed
+from utils.execution.context import RunContext, apply_seed
 
 
 def test_dog_layer_shapes_bounds_and_gradients() -> None:

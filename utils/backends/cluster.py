@@ -1,7 +1,7 @@
 """What every cluster backend shares: array jobs of runs, job ids, cancellation.
 
 A backend fills in a few small methods (render the job script, submit it, name each task's job id,
-list live jobs, cancel); `submit_sweep` in utils/submit.py does the rest the same way for all.
+list live jobs, cancel); `submit_sweep` in utils/backends/submit.py does the rest the same way for all.
 """
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from utils.errors import NeuroError
-from utils.runs import RunSpec
-from utils.sweep import Sweep
+from utils.sweeps.runs import RunSpec
+from utils.sweeps.sweep import Sweep
 
 
 class SubmissionError(NeuroError):

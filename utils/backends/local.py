@@ -18,10 +18,10 @@ from pathlib import Path
 
 from utils.backends.worker import worker_main
 from utils.errors import NeuroError, did_you_mean
-from utils.execute import Outcome, record_abandoned
-from utils.progress import Progress
-from utils.runs import RunSpec
-from utils.sweep import Sweep
+from utils.execution.execute import Outcome, record_abandoned
+from utils.execution.progress import Progress
+from utils.sweeps.runs import RunSpec
+from utils.sweeps.sweep import Sweep
 
 STOP_GRACE_S = 15.0
 SIGNAL_HINTS = {"SIGKILL": ": out of memory?", "SIGSEGV": ": segmentation fault", "SIGABRT": ": aborted",

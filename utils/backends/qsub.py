@@ -8,8 +8,8 @@ import shlex
 from pathlib import Path
 
 from utils.backends.cluster import ArrayRequest, ClusterBackend, SubmissionError, run_command, walltime
-from utils.sections import Resources
-from utils.sweep import Sweep
+from utils.experiment.sections import Resources
+from utils.sweeps.sweep import Sweep
 
 BODY = """\
 set -u
@@ -21,7 +21,7 @@ mkdir -p "${{dirs[$i]}}"
 exec >>"${{dirs[$i]}}/scheduler.log" 2>&1
 export PYTHONPATH={code}"${{PYTHONPATH:+:$PYTHONPATH}}"
 export OMP_NUM_THREADS={cpus} MKL_NUM_THREADS={cpus}
-exec {python} -m utils.job_entry {sweep_file} "${{keys[$i]}}" --backend {backend} --job-id "{job_id}"
+exec {python} -m utils.backends.job_entry {sweep_file} "${{keys[$i]}}" --backend {backend} --job-id "{job_id}"
 """
 
 

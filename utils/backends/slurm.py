@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from utils.backends.cluster import ArrayRequest, ClusterBackend, SubmissionError, run_command
-from utils.sweep import Sweep
+from utils.sweeps.sweep import Sweep
 
 
 class SlurmRun:
@@ -21,8 +21,8 @@ class SlurmRun:
     def __call__(self) -> str:
         import submitit
 
-        from utils.execute import JobRef, execute_run, stop_requested
-        from utils.sweep import load_sweep
+        from utils.execution.execute import JobRef, execute_run, stop_requested
+        from utils.sweeps.sweep import load_sweep
 
         sweep = load_sweep(Path(self.sweep_file))
         run = next(r for r in sweep.runs if r.key == self.key)
@@ -39,7 +39,7 @@ class SlurmRun:
         """Called by submitit on preemption or timeout: requeue; the run resumes from its checkpoint."""
         import submitit
 
-        from utils.execute import request_stop
+        from utils.execution.execute import request_stop
         request_stop("preempted or timed out: requeued")
         return submitit.helpers.DelayedSubmission(SlurmRun(self.sweep_file, self.key))
 
@@ -59,7 +59,7 @@ def _planning_executor() -> type:
 def _terminated(signum, frame) -> None:
     """Slurm's SIGTERM (requeue, preemption, time limit, scancel): record the run interrupted. When the
     run is already stopping (submitit's requeue after USR2 sends this too), let it finish recording."""
-    from utils.execute import request_stop, stop_requested
+    from utils.execution.execute import request_stop, stop_requested
     if stop_requested():
         return
     request_stop("terminated by Slurm (requeue, preemption, time limit or scancel)")

@@ -21,8 +21,8 @@ def worker_main(conn: Connection, sweep_file: str, cpus: int, parent_pid: int) -
     faulthandler.register(signal.SIGUSR1, all_threads=True)  # so does a worker stuck past Ctrl-C's grace
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     signal.signal(signal.SIGINT, signal.default_int_handler)  # even when the runner started with it ignored
-    from utils.execute import execute_run
-    from utils.sweep import load_sweep
+    from utils.execution.execute import execute_run
+    from utils.sweeps.sweep import load_sweep
 
     try:
         sweep = load_sweep(Path(sweep_file))

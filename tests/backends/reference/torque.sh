@@ -16,4 +16,4 @@ mkdir -p "${dirs[$i]}"
 exec >>"${dirs[$i]}/scheduler.log" 2>&1
 export PYTHONPATH=/PROJECT/code"${PYTHONPATH:+:$PYTHONPATH}"
 export OMP_NUM_THREADS=4 MKL_NUM_THREADS=4
-exec /opt/venv/bin/python -m utils.job_entry /PROJECT/sweep.json "${keys[$i]}" --backend torque --job-id "${PBS_JOBID}"
+exec /opt/venv/bin/python -m utils.backends.job_entry /PROJECT/sweep.json "${keys[$i]}" --backend torque --job-id "${PBS_JOBID}"

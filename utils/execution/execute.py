@@ -1,7 +1,7 @@
 """Execute one run of a sweep: the call every backend ends in.
 
 Claims the run (a lock file, so two processes never run it at once), makes its folder hold this
-run's files only (another key's move aside: utils/run_home.py), resumes from its checkpoint when it
+run's files only (another key's move aside: utils/sweeps/run_home.py), resumes from its checkpoint when it
 has one, sends stdout/stderr to the run's logs, records every state change in status.json
 and the ledger, and turns any failure of the task into a failed run rather than a crash.
 """
@@ -22,11 +22,11 @@ from typing import Any
 import yaml
 
 from utils.atomic import read_json, write_json
-from utils.context import RunContext, apply_seed, clean_metrics, tensorboard_hparams
-from utils.process import identity
-from utils.run_home import claim, make_home
-from utils.runs import RunSpec
-from utils.sweep import Sweep
+from utils.execution.context import RunContext, apply_seed, clean_metrics, tensorboard_hparams
+from utils.sweeps.process import identity
+from utils.sweeps.run_home import claim, make_home
+from utils.sweeps.runs import RunSpec
+from utils.sweeps.sweep import Sweep
 
 ERROR_LINES = 12
 _stop_reason: str | None = None   # set when the scheduler is taking the run away (preemption, timeout)

@@ -9,11 +9,11 @@ from pathlib import Path
 from typing import Any
 
 from utils.atomic import read_json, write_json
-from utils.ledger import Ledger
-from utils.runs import RunSpec, expand, experiment_dir
-from utils.snapshot import PACKAGES, PROJECT
-from utils.spec import ExperimentSpec, spec_from_frozen
-from utils.workspace import Workspace
+from utils.sweeps.ledger import Ledger
+from utils.sweeps.runs import RunSpec, expand, experiment_dir
+from utils.execution.snapshot import PACKAGES, PROJECT
+from utils.experiment.spec import ExperimentSpec, spec_from_frozen
+from utils.sweeps.workspace import Workspace
 
 
 @dataclass

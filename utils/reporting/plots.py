@@ -6,10 +6,10 @@ import json
 import re
 from pathlib import Path
 
-from utils.curves import read_curves
-from utils.run_home import files_of
-from utils.results import PointResult, Stat
-from utils.sweep import Sweep
+from utils.reporting.curves import read_curves
+from utils.sweeps.run_home import files_of
+from utils.reporting.results import PointResult, Stat
+from utils.sweeps.sweep import Sweep
 
 BAND = {"median": ("median", "10-90 percentile"), "mean": ("mean", "± std")}
 

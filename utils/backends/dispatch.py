@@ -5,18 +5,18 @@ import signal
 from collections import Counter
 
 from utils.backends.local import LocalPool
-from utils.execute import process_fields
-from utils.plan import Plan, Rerun, plan_runs
-from utils.progress import Progress
-from utils.sweep import Sweep
+from utils.execution.execute import process_fields
+from utils.sweeps.plan import Plan, Rerun, plan_runs
+from utils.execution.progress import Progress
+from utils.sweeps.sweep import Sweep
 
 
 def plan_sweep(sweep: Sweep, latest: dict[str, dict], rerun: Rerun) -> Plan:
     """What `neuro run` does with each run, given the ledger's last events: runs another process holds
     (a cluster job, another `neuro run`) are left to it; done runs whose files are gone run again."""
-    from utils.run_home import missing
-    from utils.status import local_in_flight
-    from utils.submit import in_flight
+    from utils.sweeps.run_home import missing
+    from utils.sweeps.status import local_in_flight
+    from utils.backends.submit import in_flight
     return plan_runs(sweep, latest, rerun, in_flight(latest) | local_in_flight(latest), missing(sweep, latest))
 
 

@@ -8,9 +8,9 @@ import statistics
 from dataclasses import dataclass, field
 from typing import Any
 
-from utils.runs import grid_points
-from utils.sweep import Sweep
-from utils.table import csv_table, markdown_table, text_table
+from utils.sweeps.runs import grid_points
+from utils.sweeps.sweep import Sweep
+from utils.reporting.table import csv_table, markdown_table, text_table
 
 FORMATS = ("table", "markdown", "csv", "json")
 PARTS = {"mean": ("mean", "std", "n"), "median": ("median", "p10", "p90", "n")}

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from utils.spec import ExperimentSpec
+from utils.experiment.spec import ExperimentSpec
 
 
 @dataclass(frozen=True)

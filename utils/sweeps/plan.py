@@ -4,8 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from utils.runs import RunSpec
-from utils.sweep import Sweep
+from utils.sweeps.runs import RunSpec
+from utils.sweeps.sweep import Sweep
 
 Rerun = Literal["failed", "all"] | None
 

@@ -9,14 +9,14 @@ from collections import Counter
 from dataclasses import dataclass
 
 from utils.backends.cluster import ArrayRequest, ClusterBackend, get_backend
-from utils.execute import reset_run
-from utils.plan import Plan
-from utils.process import is_neuro_process, process_alive
-from utils.progress import Progress
-from utils.runs import RunSpec
-from utils.snapshot import snapshot_code
-from utils.status import HOST, effective_state
-from utils.sweep import Sweep
+from utils.execution.execute import reset_run
+from utils.sweeps.plan import Plan
+from utils.sweeps.process import is_neuro_process, process_alive
+from utils.execution.progress import Progress
+from utils.sweeps.runs import RunSpec
+from utils.execution.snapshot import snapshot_code
+from utils.sweeps.status import HOST, effective_state
+from utils.sweeps.sweep import Sweep
 
 END_STATES = ("done", "failed", "cancelled")
 WAITING = ("queued", "running", "interrupted")   # a cluster run in these states may still have a live job (requeue)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from utils.status import effective_state
-from utils.sweep import Sweep
-from utils.table import csv_table, markdown_table, text_table
+from utils.sweeps.status import effective_state
+from utils.sweeps.sweep import Sweep
+from utils.reporting.table import csv_table, markdown_table, text_table
 
 
 def run_rows(sweep: Sweep) -> list[dict[str, Any]]:

@@ -27,7 +27,7 @@ from typing import Any
 from experiments.registry import BUILTIN_TASKS
 from utils.atomic import read_json, write_json
 from utils.errors import did_you_mean
-from utils.yaml_source import Source
+from utils.experiment.yaml_source import Source
 
 TaskFunction = Callable[[Any, Any], dict]
 TASK_FORMS = "a built-in task (see `neuro tasks`), 'path/to/file.py:function' or 'package.module:function'"

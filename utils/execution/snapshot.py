@@ -5,7 +5,7 @@ import hashlib
 import shutil
 from pathlib import Path
 
-PROJECT = Path(__file__).resolve().parents[1]
+PROJECT = Path(__file__).resolve().parents[2]
 PACKAGES = ("cli", "utils", "experiments")
 
 

@@ -14,10 +14,10 @@ from typing import Any
 import yaml
 
 from utils.errors import SpecError, did_you_mean
-from utils.param_types import TypeMismatch, coerce, describe
-from utils.sections import LocalOptions, Metric, QsubOptions, Resources, SlurmOptions
-from utils.tasks import Pinned, Task, resolve_task
-from utils.yaml_source import Source, load_yaml, parse_value
+from utils.experiment.param_types import TypeMismatch, coerce, describe
+from utils.experiment.sections import LocalOptions, Metric, QsubOptions, Resources, SlurmOptions
+from utils.experiment.tasks import Pinned, Task, resolve_task
+from utils.experiment.yaml_source import Source, load_yaml, parse_value
 
 BACKENDS = ("local", "slurm", "sge", "pbs", "torque")
 NAME_PATTERN = re.compile(r"^[a-z0-9_-]+$")
@@ -69,7 +69,7 @@ class ExperimentSpec:
 def load_spec(path: str | Path, overrides: typing.Sequence[str] = (), cards: Path | None = None,
               import_code: bool = True) -> ExperimentSpec:
     """Read, override and validate an experiment file. Task files are looked up next to it first, then
-    in the current directory. Without `import_code`, the task's code is not imported (see utils.tasks)."""
+    in the current directory. Without `import_code`, the task's code is not imported (see utils.experiment.tasks)."""
     path = Path(path)
     raw, source = load_yaml(path)
     raw = apply_overrides(raw, overrides, source)

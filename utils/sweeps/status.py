@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from utils.atomic import read_json
-from utils.process import process_alive
-from utils.run_home import files_of, missing
-from utils.runs import RunSpec
-from utils.sweep import Sweep
+from utils.sweeps.process import process_alive
+from utils.sweeps.run_home import files_of, missing
+from utils.sweeps.runs import RunSpec
+from utils.sweeps.sweep import Sweep
 
 ORDER = ("done", "running", "queued", "interrupted", "lost", "failed", "cancelled", "missing", "planned")
 HOST = socket.gethostname()

@@ -1,4 +1,4 @@
-"""What a qsub job runs: `python -m utils.job_entry SWEEP_FILE RUN_KEY --backend NAME --job-id ID`.
+"""What a qsub job runs: `python -m utils.backends.job_entry SWEEP_FILE RUN_KEY --backend NAME --job-id ID`.
 
 The same call as a local worker's: load the frozen sweep, execute the run, record it in the ledger.
 Exit code 0 when the run ended done, 1 otherwise (so the scheduler's own accounting agrees).
@@ -12,7 +12,7 @@ from pathlib import Path
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m utils.job_entry")
+    parser = argparse.ArgumentParser(prog="python -m utils.backends.job_entry")
     parser.add_argument("sweep_file", type=Path)
     parser.add_argument("key")
     parser.add_argument("--backend", required=True)
@@ -20,8 +20,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     faulthandler.enable()
     from utils.backends.cluster import get_backend
-    from utils.execute import JobRef, execute_run
-    from utils.sweep import load_sweep
+    from utils.execution.execute import JobRef, execute_run
+    from utils.sweeps.sweep import load_sweep
 
     sweep = load_sweep(args.sweep_file)
     run = next((r for r in sweep.runs if r.key == args.key), None)

@@ -15,9 +15,9 @@ from typing import Any
 import yaml
 
 from utils.atomic import read_json
-from utils.runs import RunSpec
-from utils.sweep import Sweep
-from utils.yaml_source import SafeLoader
+from utils.sweeps.runs import RunSpec
+from utils.sweeps.sweep import Sweep
+from utils.experiment.yaml_source import SafeLoader
 
 SUPERSEDED = ".superseded"
 REMOVED = ".removed"             # runs taken out of view by `neuro rm`

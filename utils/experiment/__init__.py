@@ -1,0 +1,1 @@
+"""The experiment file: its YAML source, parameter types, sections and task resolution."""

@@ -1,0 +1,1 @@
+"""Reporting: results tables, curves and plots read from the ledger and run folders."""
