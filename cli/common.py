@@ -9,6 +9,7 @@ from typing import Annotated, Optional
 
 import typer
 
+from utils.backends.base import NAMES
 from utils.errors import NeuroError
 from utils.experiment.spec import load_spec
 from utils.sweeps.sweep import Sweep
@@ -19,12 +20,7 @@ SetOption = Annotated[Optional[list[str]], typer.Option(
     "--set", metavar="KEY=VALUE", help="Override a field of the file, e.g. --set params.lr=0.02 (repeatable).")]
 
 
-class Backend(str, Enum):
-    local = "local"
-    slurm = "slurm"
-    sge = "sge"
-    pbs = "pbs"
-    torque = "torque"
+Backend = Enum("Backend", {name: name for name in NAMES}, type=str)   # a choice of the backends
 
 
 def load(experiment: Path, overrides: list[str] | None, check_data: bool = False, import_code: bool = True,

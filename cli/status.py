@@ -6,9 +6,10 @@ from collections import defaultdict
 
 from cli.common import ExperimentArg, SetOption, load, warn_stale_card
 from utils.sweeps.ledger import Ledger
-from utils.sweeps.status import ORDER, effective_state, state_counts, sweep_status
+from utils.sweeps.status import effective_state, state_counts, sweep_status
 from utils.reporting.table import counted, print_table
 from utils.sweeps.workspace import Workspace
+from utils.sweeps.states import ORDER, State
 
 
 def status(experiment: ExperimentArg, set_: SetOption = None) -> None:
@@ -42,7 +43,7 @@ def ls() -> None:
     rows = []
     for experiment, runs in sorted(latest.items()):
         states = [effective_state(e) for key, e in runs.items()
-                  if files.get(key) != "superseded" and e["state"] != "removed"]
+                  if files.get(key) != "superseded" and e["state"] != State.REMOVED]
         rows.append([experiment, str(len(states)), *[str(states.count(s)) for s in ORDER],
                      time.strftime("%Y-%m-%d %H:%M", time.localtime(last[experiment]))])
     print_table(["experiment", "runs", *ORDER, "last activity"], rows)

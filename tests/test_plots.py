@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from utils import plots
+from utils.reporting import plots
 from utils.reporting.results import PointResult, Stat
 
 

@@ -19,8 +19,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--job-id", required=True)
     args = parser.parse_args(argv)
     faulthandler.enable()
-    from utils.backends.cluster import get_backend
+    from utils.backends.base import backend_named
     from utils.execution.execute import JobRef, execute_run
+    from utils.sweeps.states import State
     from utils.sweeps.sweep import load_sweep
 
     sweep = load_sweep(args.sweep_file)
@@ -28,10 +29,10 @@ def main(argv: list[str] | None = None) -> int:
     if run is None:
         print(f"run {args.key} is not in {args.sweep_file}", file=sys.stderr)
         return 2
-    job = JobRef(args.backend, get_backend(args.backend).array_of(args.job_id), args.job_id)
+    job = JobRef(args.backend, backend_named(args.backend).array_of(args.job_id), args.job_id)
     outcome = execute_run(sweep, run, job=job)
     print(f"{run.name}: {outcome.state}")
-    return 0 if outcome.state in ("done", "ended elsewhere") else 1
+    return 0 if outcome.state in (State.DONE, "ended elsewhere") else 1
 
 
 if __name__ == "__main__":

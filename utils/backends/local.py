@@ -1,194 +1,133 @@
-"""The local backend: a pool of worker processes on this machine, each run isolated from the others.
+"""The local backend: this machine's cores (and GPUs) through a pool of worker processes.
 
-A worker executes many runs (importing torch once). If a worker dies with its run (segfault, out of
-memory kill), that run is recorded failed and a fresh worker takes its place. Ctrl-C interrupts the
-runs in progress, records them interrupted, and stops every worker.
+`neuro run` plans and records its runs queued under the ledger's lock, so that a second `neuro run` of
+the same file leaves them to the first. A run is held while the `neuro run` that queued it is alive
+(checked by pid and start time); `neuro cancel` Ctrl-C's that process, which records its runs
+interrupted.
 """
 from __future__ import annotations
 
-import multiprocessing
 import os
 import signal
 import sys
-import time
-from collections import deque
-from dataclasses import dataclass, field
-from multiprocessing.connection import Connection, wait
-from pathlib import Path
+from collections import Counter
 
-from utils.backends.worker import worker_main
-from utils.errors import NeuroError, did_you_mean
-from utils.execution.execute import Outcome, record_abandoned
+from utils.backends.base import Backend, LaunchOptions, plan_sweep
+from utils.backends.pool import LocalPool
+from utils.errors import NeuroError
+from utils.execution.execute import process_fields
 from utils.execution.progress import Progress
-from utils.sweeps.runs import RunSpec
+from utils.sweeps.plan import Plan, Rerun
+from utils.sweeps.process import is_neuro_process, process_alive
+from utils.sweeps.states import ACTIVE, State
+from utils.sweeps.status import HOST, effective_state
 from utils.sweeps.sweep import Sweep
 
-STOP_GRACE_S = 15.0
-SIGNAL_HINTS = {"SIGKILL": ": out of memory?", "SIGSEGV": ": segmentation fault", "SIGABRT": ": aborted",
-                "SIGBUS": ": bus error"}
 
+class LocalBackend(Backend):
+    name = "local"
+    interrupted_hint = "interrupted: `neuro run` again resumes from the last checkpoints"
 
-@dataclass
-class _Worker:
-    process: multiprocessing.Process
-    conn: Connection
-    run: RunSpec | None = None
-    ready: bool = False
-    deadline: float | None = None      # time.monotonic() by which the run must end (resources.time_min)
-    timed_out: bool = False
+    def __init__(self, gpus: list[str] | None = None):
+        self._gpus = gpus            # the GPU ids runs may use; found when first needed
 
+    @property
+    def gpus(self) -> list[str]:
+        if self._gpus is None:
+            self._gpus = visible_gpus()
+        return self._gpus
 
-@dataclass
-class LocalPool:
-    sweep: Sweep
-    sweep_file: Path
-    workers: int
-    progress: Progress
-    outcomes: dict[str, Outcome] = field(default_factory=dict)
-    metric_checked: bool = False
+    def require(self, sweep: Sweep) -> None:
+        wanted = sweep.spec.resources.gpus
+        if wanted and len(self.gpus) < wanted and not sweep.spec.resources.cpu_fallback:
+            raise NeuroError(f"{sweep.spec.source.name}: resources.gpus: each run asks for {wanted} GPU(s) and this "
+                             f"machine has {len(self.gpus)}; send it to a cluster (--backend slurm), or set "
+                             "resources.cpu_fallback: true to run on the CPU here")
 
-    def run(self, jobs: list[tuple[RunSpec, bool]]) -> dict[str, Outcome]:
-        """Execute `jobs` ((run, fresh) pairs); returns each run key's outcome."""
-        pending = deque(jobs)
-        pool = [self._start() for _ in range(min(self.workers, len(jobs)))]
+    def plan(self, sweep: Sweep, rerun: Rerun) -> Plan:
+        """Plan, and record the runs queued by this process, under the ledger's lock."""
+        with sweep.ledger.exclusive() as write:
+            plan = plan_sweep(sweep, sweep.latest(), rerun)
+            if plan.to_run:
+                sweep.freeze()  # also reads the git record the events carry
+                write([sweep.event(run, State.QUEUED, **process_fields(runner=True)) for run, _ in plan.to_run])
+        return plan
+
+    def launch(self, sweep: Sweep, plan: Plan, options: LaunchOptions) -> Counter:
+        """Execute the plan's runs on worker processes, each with its own GPUs; returns the end states."""
+        devices = self._devices(sweep, options.workers or default_workers(sweep), len(plan.to_run))
+        print(f"running {len(plan.to_run)} on {len(devices)} local worker(s)"
+              + (f" with GPUs {', '.join('+'.join(d) for d in devices)}" if devices[0] else "")
+              + f"; logs in {sweep.dir}")
+        progress = Progress(len(plan.to_run))
+        previous = signal.signal(signal.SIGTERM, signal.default_int_handler)  # `kill` stops as cleanly as Ctrl-C
         try:
-            while pending or any(w.run for w in pool):
-                for worker in pool:
-                    if worker.ready and worker.run is None and pending:
-                        worker.run, fresh = pending.popleft()
-                        worker.deadline = time.monotonic() + self.sweep.spec.resources.time_min * 60
-                        worker.conn.send(("run", worker.run.key, fresh))
-                self._wait(pool, pending)
-        except KeyboardInterrupt:
-            self._interrupt(pool)
-            raise
+            outcomes = LocalPool(sweep, sweep.freeze(), devices, progress).run(plan.to_run)
         finally:
-            self._stop(pool)
-        return self.outcomes
+            signal.signal(signal.SIGTERM, previous)
+            progress.close()
+        return Counter(outcome.state for outcome in outcomes.values())
 
-    def _wait(self, pool: list[_Worker], pending: deque) -> None:
-        """Handle what the workers say; replace a dead worker while runs are pending."""
-        deadlines = [w.deadline for w in pool if w.run is not None and w.deadline is not None]
-        timeout = max(0.0, min(deadlines) - time.monotonic()) if deadlines else None
-        ready = wait([w.conn for w in pool] + [w.process.sentinel for w in pool], timeout)
-        self._stop_overrunning(pool)
-        for worker in list(pool):
-            if worker.conn not in ready and worker.process.sentinel not in ready:
-                continue
-            while (message := _receive_nowait(worker.conn)) is not None:
-                self._receive(worker, message)
-            if worker.process.sentinel in ready:
-                worker.process.join()
-                self._worker_died(worker)
-                pool.remove(worker)
-                worker.conn.close()
-                if pending:
-                    pool.append(self._start())
+    def _devices(self, sweep: Sweep, workers: int, runs: int) -> list[list[str]]:
+        """One GPU list per worker (empty lists when runs ask for none): no GPU is shared."""
+        resources = sweep.spec.resources
+        cores = os.cpu_count() or 1
+        if resources.cpus > cores:
+            print(f"warning: {sweep.spec.source.name}: resources.cpus is {resources.cpus} but this machine has "
+                  f"{cores} cores; each run gets {resources.cpus} threads anyway", file=sys.stderr)
+        workers = min(workers, runs)
+        if not resources.gpus:
+            return [[] for _ in range(workers)]
+        if len(self.gpus) < resources.gpus:
+            print(f"warning: {sweep.spec.source.name}: no GPU here; runs go on the CPU (resources.cpu_fallback)",
+                  file=sys.stderr)
+            return [[] for _ in range(workers)]
+        fit = len(self.gpus) // resources.gpus
+        if workers > fit:
+            print(f"note: {fit} worker(s), not {workers}: {len(self.gpus)} GPU(s) for {resources.gpus} per run",
+                  file=sys.stderr)
+        return [self.gpus[i * resources.gpus:(i + 1) * resources.gpus] for i in range(min(workers, fit))]
 
-    def _receive(self, worker: _Worker, message: tuple) -> None:
-        if message[0] == "ready":
-            worker.ready = True
-        elif message[0] == "finished":
-            _, key, outcome = message
-            self._finish(worker.run, outcome)
-            worker.run = None
-        elif message[0] == "broken":
-            raise NeuroError(f"a worker could not start: {message[1]}")
+    def holds(self, event: dict) -> bool:
+        return not event.get("backend") and effective_state(event) in ACTIVE
 
-    def _stop_overrunning(self, pool: list[_Worker]) -> None:
-        """Kill the worker of a run past resources.time_min; its death records the run failed."""
-        for worker in pool:
-            if worker.run is not None and not worker.timed_out and time.monotonic() >= worker.deadline:
-                worker.timed_out = True
-                worker.process.kill()
+    def live(self, events: list[dict]) -> set[str]:
+        """A run on this machine is live while the `neuro run` that holds it (or its own process) is;
+        on another machine, the ledger's word is taken."""
+        return {e["key"] for e in events if e.get("host") != HOST
+                or process_alive(e.get("runner"), e.get("runner_start")) or process_alive(e.get("pid"), e.get("pid_start"))}
 
-    def _worker_died(self, worker: _Worker) -> None:
-        if worker.run is None and not worker.ready:
-            raise NeuroError(f"a worker process could not start ({_describe_exit(worker.process.exitcode)})")
-        if worker.run is None:
-            return
-        code = worker.process.exitcode
-        reason = f"worker process died ({_describe_exit(code)})"
-        if worker.timed_out:
-            reason = f"stopped: ran longer than resources.time_min ({self.sweep.spec.resources.time_min:g} min)"
-        self._finish(worker.run, record_abandoned(self.sweep, worker.run, "failed", reason))
-        worker.run = None
-
-    def _finish(self, run: RunSpec, outcome: Outcome) -> None:
-        self.outcomes[run.key] = outcome
-        if outcome.state == "done" and not self.metric_checked:
-            self.metric_checked = True
-            _warn_missing_metric(self.sweep, outcome.metrics)
-        detail = f"{outcome.duration_s:.1f}s" if outcome.duration_s else ""
-        if outcome.state == "failed" and outcome.error:
-            detail += "  " + outcome.error.strip().splitlines()[-1][:120]
-        self.progress.update(run.name, outcome.state, detail)
-
-    def _start(self) -> _Worker:
-        context = multiprocessing.get_context("spawn")
-        parent_conn, child_conn = context.Pipe()
-        process = context.Process(target=worker_main, daemon=True,
-                                  args=(child_conn, str(self.sweep_file), self.sweep.spec.resources.cpus,
-                                        os.getpid()))
-        process.start()
-        child_conn.close()
-        return _Worker(process, parent_conn)
-
-    def _interrupt(self, pool: list[_Worker]) -> None:
-        """Ctrl-C: let each running run record itself interrupted, then record what is left. A worker
-        that has not ended within the grace period (all workers share one) is killed."""
-        for worker in pool:
-            if worker.process.is_alive():
-                os.kill(worker.process.pid, signal.SIGINT)
-        deadline = time.monotonic() + STOP_GRACE_S
-        for worker in pool:
-            worker.process.join(max(0.0, deadline - time.monotonic()))
-            if worker.process.is_alive():
-                os.kill(worker.process.pid, signal.SIGUSR1)   # its stacks to the run's stderr.log
-                worker.process.join(1.0)
-                worker.process.kill()
-                worker.process.join()
-            while worker.run and (message := _receive_nowait(worker.conn)) is not None:
-                self._receive(worker, message)
-            if worker.run:
-                self._finish(worker.run, record_abandoned(self.sweep, worker.run, "interrupted", "interrupted"))
-                worker.run = None
-
-    def _stop(self, pool: list[_Worker]) -> None:
-        pool = [w for w in pool if not w.conn.closed]
-        for worker in pool:
-            try:
-                worker.conn.send(None)
-            except (BrokenPipeError, OSError):
-                pass
-        for worker in pool:
-            worker.process.join(STOP_GRACE_S)
-            if worker.process.is_alive():
-                worker.process.kill()
-                worker.process.join()
-            worker.conn.close()
+    def cancel(self, events: list[dict]) -> dict[str, list[str]]:
+        """Ctrl-C each `neuro run` on this machine that holds a run (only while that pid is still the
+        recorded neuro process); runs held on other machines are returned by host."""
+        elsewhere: dict[str, list[str]] = {}
+        runners = set()
+        for event in events:
+            if event.get("host") != HOST:
+                elsewhere.setdefault(event["host"], []).append(event["run"])
+            else:
+                runners.add((event.get("runner"), event.get("runner_start")))
+        for pid, start in runners:
+            if is_neuro_process(pid, start):
+                try:
+                    os.kill(pid, signal.SIGINT)
+                except ProcessLookupError:
+                    continue
+        return elsewhere
 
 
-def _warn_missing_metric(sweep: Sweep, metrics: dict[str, float]) -> None:
-    """A task that declares no metrics is checked against its first finished run: `metric.name` must be
-    among what it reports, or results cannot be sorted by it."""
-    name = sweep.spec.metric.name
-    if name and sweep.spec.task.metrics is None and name not in metrics:
-        print(f"warning: {sweep.spec.source.name}: metric.name: the first finished run did not report '{name}'"
-              f"{did_you_mean(name, metrics)} (it reported: {', '.join(metrics) or 'nothing'}); results cannot be "
-              "sorted by it", file=sys.stderr)
+def default_workers(sweep: Sweep) -> int:
+    """The file's local.workers, else as many runs as the cores hold at resources.cpus each."""
+    return sweep.spec.local.workers or max(1, (os.cpu_count() or 1) // sweep.spec.resources.cpus)
 
 
-def _receive_nowait(conn: Connection) -> tuple | None:
-    """The next message if one is waiting; None when there is none or the worker has gone."""
-    try:
-        return conn.recv() if conn.poll() else None
-    except (EOFError, OSError):
-        return None
+def visible_gpus() -> list[str]:
+    """The GPUs runs here may use: those CUDA_VISIBLE_DEVICES names where it is set, else all torch sees.
+    torch is imported only for sweeps that ask for GPUs."""
+    import torch
 
-
-def _describe_exit(code: int | None) -> str:
-    if code is not None and code < 0:
-        name = signal.Signals(-code).name
-        return f"killed by {name}{SIGNAL_HINTS.get(name, '')}"
-    return f"exit code {code}"
+    count = torch.cuda.device_count()
+    listed = os.environ.get("CUDA_VISIBLE_DEVICES")
+    if listed is None:
+        return [str(i) for i in range(count)]
+    return [d.strip() for d in listed.split(",") if d.strip()][:count]

@@ -87,7 +87,7 @@ class QsubBackend(ClusterBackend):
         listed = {_base(job) for job in parse_qstat(run_command(["qstat"], "qstat"))}
         return {job for job in array_ids if _base(job) in listed}
 
-    def cancel(self, array_ids: set[str]) -> None:
+    def cancel_jobs(self, array_ids: set[str]) -> None:
         if array_ids:
             run_command(["qdel", *sorted(array_ids)], "qdel")
 

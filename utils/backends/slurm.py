@@ -10,6 +10,7 @@ from pathlib import Path
 
 from utils.backends.cluster import ArrayRequest, ClusterBackend, SubmissionError, run_command
 from utils.sweeps.sweep import Sweep
+from utils.sweeps.states import State
 
 
 class SlurmRun:
@@ -31,7 +32,7 @@ class SlurmRun:
         outcome = execute_run(sweep, run, job=JobRef("slurm", SlurmBackend().array_of(job_id), job_id))
         if stop_requested():
             sys.exit(-1)  # submitit's requeue in progress: leave without a result
-        if outcome.state not in ("done", "ended elsewhere"):
+        if outcome.state not in (State.DONE, "ended elsewhere"):
             raise RuntimeError(f"run {run.name} ended {outcome.state}: {outcome.error}")
         return outcome.state
 
@@ -119,6 +120,6 @@ class SlurmBackend(ClusterBackend):
         listed = set(run_command(["squeue", "-h", "-o", "%F"], "squeue").split())
         return array_ids & listed
 
-    def cancel(self, array_ids: set[str]) -> None:
+    def cancel_jobs(self, array_ids: set[str]) -> None:
         if array_ids:
             run_command(["scancel", *sorted(array_ids)], "scancel")

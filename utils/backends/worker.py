@@ -12,16 +12,20 @@ from pathlib import Path
 PR_SET_PDEATHSIG = 1
 
 
-def worker_main(conn: Connection, sweep_file: str, cpus: int, parent_pid: int) -> None:
-    """Serve ("run", key, fresh) messages until told to stop or the parent goes away."""
+def worker_main(conn: Connection, sweep_file: str, cpus: int, gpus: list[str], parent_pid: int) -> None:
+    """Serve ("run", key, fresh) messages until told to stop or the parent goes away. The worker's
+    runs see only `gpus` (when it has any), as cuda:0, cuda:1, ..."""
     _die_with_parent(parent_pid)
     for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
         os.environ[var] = str(cpus)
+    if gpus:
+        os.environ["CUDA_VISIBLE_DEVICES"] = ",".join(gpus)
     faulthandler.enable()  # a segfault leaves a traceback in the run's stderr.log
     faulthandler.register(signal.SIGUSR1, all_threads=True)  # so does a worker stuck past Ctrl-C's grace
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     signal.signal(signal.SIGINT, signal.default_int_handler)  # even when the runner started with it ignored
     from utils.execution.execute import execute_run
+    from utils.sweeps.states import State
     from utils.sweeps.sweep import load_sweep
 
     try:
@@ -33,7 +37,7 @@ def worker_main(conn: Connection, sweep_file: str, cpus: int, parent_pid: int) -
             _, key, fresh = message
             outcome = execute_run(sweep, runs[key], fresh=fresh)
             conn.send(("finished", key, outcome))
-            if outcome.state == "interrupted":
+            if outcome.state == State.INTERRUPTED:
                 break  # Ctrl-C or a cancel: take no more work
     except (KeyboardInterrupt, EOFError, BrokenPipeError):
         pass

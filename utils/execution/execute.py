@@ -22,11 +22,13 @@ from typing import Any
 import yaml
 
 from utils.atomic import read_json, write_json
+from utils.errors import NeuroError
 from utils.execution.context import RunContext, apply_seed, clean_metrics, tensorboard_hparams
 from utils.sweeps.process import identity
 from utils.sweeps.run_home import claim, make_home
 from utils.sweeps.runs import RunSpec
 from utils.sweeps.sweep import Sweep
+from utils.sweeps.states import State
 
 ERROR_LINES = 12
 _stop_reason: str | None = None   # set when the scheduler is taking the run away (preemption, timeout)
@@ -68,10 +70,10 @@ def execute_run(sweep: Sweep, run: RunSpec, fresh: bool = False, job: JobRef | N
             return Outcome("running elsewhere")
         make_home(sweep, run)
         previous = read_json(run_dir / "status.json") or {}
-        if previous.get("state") in ("done", "failed") and not fresh:
+        if previous.get("state") in (State.DONE, State.FAILED) and not fresh:
             return Outcome("ended elsewhere")
-        if previous.get("state") == "running":
-            _record(sweep, run, run_dir, "interrupted", job, error="lost: the process running it ended")
+        if previous.get("state") == State.RUNNING:
+            _record(sweep, run, run_dir, State.INTERRUPTED, job, error="lost: the process running it ended")
         if fresh:
             reset_run(run_dir)
         return _attempt(sweep, run, run_dir, job)
@@ -80,8 +82,8 @@ def execute_run(sweep: Sweep, run: RunSpec, fresh: bool = False, job: JobRef | N
 def _attempt(sweep: Sweep, run: RunSpec, run_dir: Path, job: JobRef | None) -> Outcome:
     (run_dir / "config.yaml").write_text(yaml.safe_dump(_config(sweep, run), sort_keys=False))
     started = time.time()
-    _record(sweep, run, run_dir, "running", job, started=started)
-    outcome = Outcome("failed")
+    _record(sweep, run, run_dir, State.RUNNING, job, started=started)
+    outcome = Outcome(State.FAILED)
     with _output_to(run_dir):
         try:
             ctx = _context(sweep, run, run_dir, job, started)
@@ -90,13 +92,13 @@ def _attempt(sweep: Sweep, run: RunSpec, run_dir: Path, job: JobRef | None) -> O
             function = sweep.spec.task.load_function()
             metrics = clean_metrics(function(sweep.spec.task.make_params(run.params), ctx))
             ctx.finish(metrics)
-            outcome = Outcome("done", metrics)
+            outcome = Outcome(State.DONE, metrics)
         except KeyboardInterrupt:
-            outcome = Outcome("interrupted", error=_stop_reason or "interrupted (Ctrl-C or termination signal)")
+            outcome = Outcome(State.INTERRUPTED, error=_stop_reason or "interrupted (Ctrl-C or termination signal)")
         except BaseException as err:  # the task's failure is the run's, never the sweep's
             outcome = _failure(err)
     outcome.duration_s = round(time.time() - started, 3)
-    if outcome.state == "done":
+    if outcome.state == State.DONE:
         write_json(run_dir / "result.json", {"key": run.key, "name": run.name, "seed": run.seed,
                                              "params": run.params, "metrics": outcome.metrics,
                                              "duration_s": outcome.duration_s})
@@ -107,10 +109,10 @@ def _attempt(sweep: Sweep, run: RunSpec, run_dir: Path, job: JobRef | None) -> O
 
 def _failure(err: BaseException) -> Outcome:
     if _stop_reason:
-        return Outcome("interrupted", error=_stop_reason)
+        return Outcome(State.INTERRUPTED, error=_stop_reason)
     lines = "".join(traceback.format_exception(err))
     print(lines, file=sys.stderr)
-    return Outcome("failed", error=_tail(lines))
+    return Outcome(State.FAILED, error=_tail(lines))
 
 
 def _context(sweep: Sweep, run: RunSpec, run_dir: Path, job: JobRef | None, started: float) -> RunContext:
@@ -118,9 +120,13 @@ def _context(sweep: Sweep, run: RunSpec, run_dir: Path, job: JobRef | None, star
 
     apply_seed(run.seed, sweep.spec.resources.cpus)
     device = "cuda" if sweep.spec.resources.gpus > 0 and torch.cuda.is_available() else "cpu"
+    if sweep.spec.resources.gpus > 0 and device == "cpu" and not sweep.spec.resources.cpu_fallback:
+        raise NeuroError(f"resources.gpus is {sweep.spec.resources.gpus} but this run sees no GPU "
+                         f"(CUDA_VISIBLE_DEVICES={os.environ.get('CUDA_VISIBLE_DEVICES')!r}); set "
+                         "resources.cpu_fallback: true to let it run on the CPU")
 
     def on_metrics(step: int, metrics: dict[str, float]) -> None:
-        _write_status(run_dir, run, "running", job, started=started, step=step, last_metrics=metrics)
+        _write_status(run_dir, run, State.RUNNING, job, started=started, step=step, last_metrics=metrics)
 
     return RunContext(run_dir, sweep.workspace.data, run.seed, device,
                       tensorboard_hparams(run.params, run.seed), on_metrics)
@@ -200,7 +206,7 @@ def record_abandoned(sweep: Sweep, run: RunSpec, state: str, reason: str) -> Out
     A run that had not started yet is left as it is."""
     run_dir = sweep.run_dir(run)
     previous = read_json(run_dir / "status.json") or {}
-    if previous.get("key") != run.key or previous.get("state") != "running":
+    if previous.get("key") != run.key or previous.get("state") != State.RUNNING:
         return Outcome("not started")  # it stays queued by a runner that has gone: planned again
     try:
         stderr = (run_dir / "stderr.log").read_text(errors="replace")

@@ -20,7 +20,8 @@ class Resources:
     cpus: Positive = 1                          # CPU cores per run (also torch's thread count)
     mem_gb: Annotated[float, Ge(0.001)] = 4.0   # memory per run
     time_min: Annotated[float, Gt(0)] = 60.0    # wall-clock limit per run (schedulers: whole minutes, rounded up)
-    gpus: Annotated[int, Ge(0)] = 0             # GPUs per run
+    gpus: Annotated[int, Ge(0)] = 0             # GPUs per run (locally: each worker gets its own)
+    cpu_fallback: bool = False                  # with gpus: run on the CPU where there is no GPU (else an error)
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from utils.reporting.curves import read_curves
 from utils.sweeps.run_home import files_of
 from utils.reporting.results import PointResult, Stat
 from utils.sweeps.sweep import Sweep
+from utils.sweeps.states import State
 
 BAND = {"median": ("median", "10-90 percentile"), "mean": ("mean", "± std")}
 
@@ -99,7 +100,7 @@ def plot_curves(sweep: Sweep, stat: str, out_dir: Path) -> list[Path]:
     latest = sweep.latest()
     by_point: dict[str, list[dict[str, dict[int, float]]]] = {}
     for run in sweep.runs:
-        if latest.get(run.key, {}).get("state") == "done":
+        if latest.get(run.key, {}).get("state") == State.DONE:
             point = ", ".join(f"{k}={v if isinstance(v, str) else json.dumps(v)}" for k, v in run.varying.items())
             by_point.setdefault(point, []).append(read_curves(files_of(sweep, run)))
     names = sorted({name for runs in by_point.values() for curves in runs for name in curves})

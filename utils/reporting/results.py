@@ -11,6 +11,7 @@ from typing import Any
 from utils.sweeps.runs import grid_points
 from utils.sweeps.sweep import Sweep
 from utils.reporting.table import csv_table, markdown_table, text_table
+from utils.sweeps.states import State
 
 FORMATS = ("table", "markdown", "csv", "json")
 PARTS = {"mean": ("mean", "std", "n"), "median": ("median", "p10", "p90", "n")}
@@ -68,11 +69,11 @@ def aggregate(sweep: Sweep, stat: str = "mean") -> list[PointResult]:
         point = json.dumps(run.varying, sort_keys=True)
         event = latest.get(run.key, {})
         state = event.get("state")
-        if state == "done":
+        if state == State.DONE:
             rows[point].done += 1
             for name, value in (event.get("metrics") or {}).items():
                 values[point].setdefault(name, []).append(value)
-        elif state == "failed":
+        elif state == State.FAILED:
             rows[point].failed += 1
         else:
             rows[point].missing += 1

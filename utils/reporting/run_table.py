@@ -8,6 +8,7 @@ from typing import Any
 from utils.sweeps.status import effective_state
 from utils.sweeps.sweep import Sweep
 from utils.reporting.table import csv_table, markdown_table, text_table
+from utils.sweeps.states import State
 
 
 def run_rows(sweep: Sweep) -> list[dict[str, Any]]:
@@ -16,9 +17,9 @@ def run_rows(sweep: Sweep) -> list[dict[str, Any]]:
     for run in sweep.runs:
         event = latest.get(run.key)
         rows.append({"run": run.name, "key": run.key, "seed": run.seed,
-                     "state": effective_state(event) if event else "planned",
+                     "state": effective_state(event) if event else State.PLANNED,
                      **{f"params.{k}": v for k, v in run.params.items()},
-                     **(event.get("metrics") or {} if event and event.get("state") == "done" else {})})
+                     **(event.get("metrics") or {} if event and event.get("state") == State.DONE else {})})
     return rows
 
 

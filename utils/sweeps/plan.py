@@ -6,6 +6,7 @@ from typing import Literal
 
 from utils.sweeps.runs import RunSpec
 from utils.sweeps.sweep import Sweep
+from utils.sweeps.states import State
 
 Rerun = Literal["failed", "all"] | None
 
@@ -42,14 +43,14 @@ def plan_runs(sweep: Sweep, latest: dict[str, dict], rerun: Rerun = None,
         state = latest.get(run.key, {}).get("state")
         if run.key in in_flight:
             plan.in_flight.append(run)
-        elif state == "done" and rerun != "all" and run.key not in gone:
+        elif state == State.DONE and rerun != "all" and run.key not in gone:
             plan.done.append(run)
-        elif state == "failed" and rerun is None:
+        elif state == State.FAILED and rerun is None:
             plan.failed.append(run)
         else:
-            fresh = state in ("done", "failed") or (rerun == "all" and state is not None)
+            fresh = state in (State.DONE, State.FAILED) or (rerun == "all" and state is not None)
             plan.to_run.append((run, fresh))
-            if state in ("running", "interrupted") and not fresh:
+            if state in (State.RUNNING, State.INTERRUPTED) and not fresh:
                 plan.resumed.append(run)
     return plan
 

@@ -18,6 +18,7 @@ from utils.atomic import read_json
 from utils.sweeps.runs import RunSpec
 from utils.sweeps.sweep import Sweep
 from utils.experiment.yaml_source import SafeLoader
+from utils.sweeps.states import State
 
 SUPERSEDED = ".superseded"
 REMOVED = ".removed"             # runs taken out of view by `neuro rm`
@@ -74,7 +75,7 @@ def files_of(sweep: Sweep, run: RunSpec) -> Path:
 
 def missing(sweep: Sweep, latest: dict[str, dict]) -> set[str]:
     """Keys of done runs whose files are gone (a folder deleted by hand): not done any more."""
-    return {run.key for run in sweep.runs if latest.get(run.key, {}).get("state") == "done"
+    return {run.key for run in sweep.runs if latest.get(run.key, {}).get("state") == State.DONE
             and occupant(sweep.run_dir(run)) != run.key and occupant(sweep.dir / SUPERSEDED / run.key) != run.key}
 
 
@@ -94,7 +95,7 @@ def remove(sweep: Sweep, runs: list[RunSpec]) -> tuple[list[RunSpec], list[RunSp
                 if files != sweep.run_dir(run):
                     files.rmdir()
             removed.append(run)
-    sweep.ledger.append_many([sweep.event(run, "removed") for run in removed])
+    sweep.ledger.append_many([sweep.event(run, State.REMOVED) for run in removed])
     return removed, busy
 
 

@@ -18,8 +18,8 @@ from utils.sweeps.process import process_alive
 from utils.sweeps.run_home import files_of, missing
 from utils.sweeps.runs import RunSpec
 from utils.sweeps.sweep import Sweep
+from utils.sweeps.states import ACTIVE, ORDER, State
 
-ORDER = ("done", "running", "queued", "interrupted", "lost", "failed", "cancelled", "missing", "planned")
 HOST = socket.gethostname()
 
 
@@ -37,20 +37,13 @@ def effective_state(event: dict[str, Any]) -> str:
     """The run's state: the ledger's, unless its local process on this machine has gone; a run taken
     out of view with `neuro rm` is planned again."""
     state = event["state"]
-    if state == "removed":
-        return "planned"
-    if state not in ("queued", "running") or event.get("backend") or event.get("host") != HOST:
+    if state == State.REMOVED:
+        return State.PLANNED
+    if state not in ACTIVE or event.get("backend") or event.get("host") != HOST:
         return state
-    if state == "queued":
-        return "queued" if process_alive(event.get("runner"), event.get("runner_start")) else "planned"
-    return "running" if process_alive(event.get("pid"), event.get("pid_start")) else "lost"
-
-
-def local_in_flight(latest: dict[str, dict[str, Any]]) -> set[str]:
-    """Run keys that a local process (another `neuro run`, here or on another machine) has queued or is
-    running: they are left to it."""
-    return {key for key, event in latest.items()
-            if not event.get("backend") and effective_state(event) in ("queued", "running")}
+    if state == State.QUEUED:
+        return State.QUEUED if process_alive(event.get("runner"), event.get("runner_start")) else State.PLANNED
+    return State.RUNNING if process_alive(event.get("pid"), event.get("pid_start")) else State.LOST
 
 
 def sweep_status(sweep: Sweep) -> list[RunStatus]:
@@ -60,9 +53,9 @@ def sweep_status(sweep: Sweep) -> list[RunStatus]:
     for run in sweep.runs:
         event = latest.get(run.key)
         if event is None:
-            out.append(RunStatus(run, "planned"))
+            out.append(RunStatus(run, State.PLANNED))
             continue
-        state = "missing" if run.key in gone else effective_state(event)
+        state = State.MISSING if run.key in gone else effective_state(event)
         metric = (event.get("metrics") or {}).get(sweep.spec.metric.name) if sweep.spec.metric.name else None
         error = (event.get("error") or "").strip().splitlines()[-1:] or [None]
         out.append(RunStatus(run, state, _duration(sweep, run, event, state), metric, event.get("job_id"), error[0]))
@@ -77,9 +70,9 @@ def state_counts(statuses: list[RunStatus] | list[str]) -> str:
 def _duration(sweep: Sweep, run: RunSpec, event: dict[str, Any], state: str) -> float | None:
     """Seconds so far for a running run; a lost run's stop at its last sign of life."""
     started = event.get("started")
-    if state == "running" and started:
+    if state == State.RUNNING and started:
         return time.time() - started
-    if state == "lost" and started:
+    if state == State.LOST and started:
         status = read_json(files_of(sweep, run) / "status.json") or {}
         last = status.get("updated") if status.get("key") == run.key else None
         return max(last or event.get("time") or started, started) - started
