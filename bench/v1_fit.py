@@ -24,7 +24,7 @@ import torch  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from experiments.v1_population.dataset import load_data, region_folder  # noqa: E402
+from experiments.v1_population.data import load_data, region_folder  # noqa: E402
 from experiments.v1_population.dense import DenseFitter  # noqa: E402
 from experiments.v1_population.fitting import TorchFitter, penalties  # noqa: E402
 from experiments.v1_population.model import build_model  # noqa: E402

@@ -8,12 +8,13 @@ from typing import Annotated
 import typer
 
 from cli import data, results, run, status, tasks, tb
+from cli.help import Command, Group
 from utils.errors import NeuroError
 from utils.execution.streams import protect_standard_streams
 
 UsageError = typer.BadParameter.__mro__[1]   # click's UsageError: typer re-exports only its subclasses
 
-app = typer.Typer(no_args_is_help=True, pretty_exceptions_enable=False,
+app = typer.Typer(no_args_is_help=True, pretty_exceptions_enable=False, cls=Group,
                   rich_markup_mode="markdown",  # docstrings' wrapped lines join into one help paragraph
                   context_settings={"help_option_names": ["-h", "--help"]},
                   help="Run computational-neuroscience experiments declared in YAML: locally, on Slurm or with qsub.")
@@ -27,23 +28,23 @@ def _version(show: bool) -> None:
 
 
 @app.callback()
-def _options(debug: Annotated[bool, typer.Option("--debug", metavar="", help="Show tracebacks for errors (also after the "
+def _options(debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks for errors (also after the "
                                                                  "command: neuro run x.yaml --debug).")] = False,
-             version: Annotated[bool, typer.Option("--version", metavar="", callback=_version, is_eager=True,
+             version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
                                                    help="Print neuro's version and exit.")] = False) -> None:
     """Run computational-neuroscience experiments declared in YAML: locally, on Slurm or with qsub."""
 
 
-app.command()(run.run)
-app.command()(run.plan)
-app.command()(run.cancel)
-app.command()(run.rm)
-app.command()(status.status)
-app.command()(results.results)
-app.command()(status.ls)
-app.command()(tb.tb)
-app.command()(tasks.tasks)
-app.add_typer(data.app, name="data")
+app.command(cls=Command)(run.run)
+app.command(cls=Command)(run.plan)
+app.command(cls=Command)(run.cancel)
+app.command(cls=Command)(run.rm)
+app.command(cls=Command)(status.status)
+app.command(cls=Command)(results.results)
+app.command(cls=Command)(status.ls)
+app.command(cls=Command)(tb.tb)
+app.command(cls=Command)(tasks.tasks)
+app.add_typer(data.build(), name="data")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -77,7 +78,7 @@ def main(argv: list[str] | None = None) -> None:
 def _usage_line(error: Exception) -> str:
     """A usage error as one line naming the command and where its help is."""
     command = error.ctx.command_path if getattr(error, "ctx", None) else "neuro"
-    message = " ".join(error.format_message().split())
+    message = " ".join(error.format_message().split()).rstrip(".")
     return f"{command}: {message}; see `{command} --help`"
 
 

@@ -33,7 +33,7 @@ def results(experiment: ExperimentArg, set_: SetOption = None,
                 "--plot", help="Also write PNGs: the metric against each swept parameter, and each logged "
                                "training curve across repetitions.")] = False,
             runs: Annotated[bool, typer.Option(
-                "--runs", metavar="", help="One row per run instead: name, seed, state, every parameter and "
+                "--runs", help="One row per run instead: name, seed, state, every parameter and "
                                            "metric (for pandas: -f csv).")] = False,
             metrics: Annotated[Optional[str], typer.Option(
                 "--metrics", metavar="A,B", help="Only these metrics, in this order, e.g. "

@@ -9,8 +9,8 @@ import typer
 
 from cli.common import Backend, ExperimentArg, SetOption, load
 from utils.errors import NeuroError
-from utils.sweeps.plan import plan_runs
 from utils.reporting.table import counted, print_table
+from utils.sweeps.plan import plan_runs
 from utils.sweeps.states import State
 
 BackendOption = Annotated[Optional[Backend], typer.Option(help="Where to run (overrides the file's backend).")]
@@ -24,7 +24,7 @@ class Rerun(str, Enum):
 def run(experiment: ExperimentArg, set_: SetOption = None, backend: BackendOption = None,
         rerun: Annotated[Optional[Rerun], typer.Option(help="Also run failed runs, or all runs, from scratch.")] = None,
         workers: Annotated[Optional[int], typer.Option(min=1, metavar="N", help="Local worker processes.")] = None,
-        wait: Annotated[bool, typer.Option("--wait", metavar="", help="Cluster: block until every run ends.")] = False) -> None:
+        wait: Annotated[bool, typer.Option("--wait", help="Cluster: block until every run ends.")] = False) -> None:
     """Run an experiment: skip done runs, resume interrupted ones, run or submit the rest."""
     from utils.backends.base import LaunchOptions, backend_named
     from utils.sweeps.run_home import arrange

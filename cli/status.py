@@ -5,11 +5,11 @@ import time
 from collections import defaultdict
 
 from cli.common import ExperimentArg, SetOption, load, warn_stale_card
-from utils.sweeps.ledger import Ledger
-from utils.sweeps.status import effective_state, state_counts, sweep_status
 from utils.reporting.table import counted, print_table
-from utils.sweeps.workspace import Workspace
+from utils.sweeps.ledger import Ledger
 from utils.sweeps.states import ORDER, State
+from utils.sweeps.status import effective_state, state_counts, sweep_status
+from utils.sweeps.workspace import Workspace
 
 
 def status(experiment: ExperimentArg, set_: SetOption = None) -> None:

@@ -5,12 +5,12 @@ import dataclasses
 
 from utils.experiment.param_types import range_text, type_name
 from utils.reporting.table import text_table
-from utils.experiment.tasks import builtin_tasks
+from utils.experiment.tasks import builtin_task_list
 
 
 def tasks() -> None:
     """List the built-in tasks with their parameters, types, defaults and meaning."""
-    for task in builtin_tasks():
+    for task in builtin_task_list():
         print(f"{task.ref}: {task.description}")
         if task.metric:
             print(f"  headline metric: {task.metric[0]} ({task.metric[1]})")

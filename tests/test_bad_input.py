@@ -180,9 +180,9 @@ def test_version(capsys) -> None:
 
 
 @pytest.mark.parametrize("args,expected", [
-    (["data", "make", "nope"], "neuro: error: neuro data make: No such command 'nope'.; see `neuro data make --help`"),
+    (["data", "make", "nope"], "neuro: error: neuro data make: No such command 'nope'; see `neuro data make --help`"),
     (["status", "--bogus"], "neuro: error: neuro status: No such option: --bogus; see `neuro status --help`"),
-    (["run"], "neuro: error: neuro run: Missing argument 'FILE'.; see `neuro run --help`"),
+    (["run"], "neuro: error: neuro run: Missing argument 'FILE'; see `neuro run --help`"),
     (["results", "x.yaml", "--format", "xml"], "neuro: error: neuro results: Invalid value for '--format'"),
 ])
 def test_usage_errors_are_one_line_exit_2(args: list[str], expected: str, capsys) -> None:

@@ -48,9 +48,9 @@ def test_each_small_variant_sweeps_what_its_experiment_sweeps(path: Path) -> Non
 
 def test_every_builtin_number_parameter_declares_its_range() -> None:
     from utils.experiment.param_types import range_text, type_name
-    from utils.experiment.tasks import builtin_tasks
-    missing = [f"{task.ref}.{p.name}" for task in builtin_tasks() for p in task.parameters().values()
+    from utils.experiment.tasks import builtin_task_list
+    missing = [f"{task.ref}.{p.name}" for task in builtin_task_list() for p in task.parameters().values()
                if type_name(p.annotation) in ("int", "float") and not range_text(p.annotation)]
     assert missing == []
-    counted = [task.parameters()[name].annotation for task in builtin_tasks() for name in ("epochs", "lr")]
+    counted = [task.parameters()[name].annotation for task in builtin_task_list() for name in ("epochs", "lr")]
     assert [range_text(a) for a in counted] == [">= 1", "> 0"] * 3

@@ -15,7 +15,8 @@ def data(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("data")
     from experiments.multisensory.data import write_stimuli
     from experiments.multisensory.stimuli import StimulusSpec
-    from experiments.v1_population.synthetic import SyntheticSpec, make_synthetic
+    from experiments.v1_population.data import make_synthetic
+    from experiments.v1_population.synthetic import SyntheticSpec
     make_synthetic(folder / "region1", SyntheticSpec(seed=1, neurons=6, images=40))
     write_stimuli(folder / "msi.h5", StimulusSpec(difficulty=17.0, types=(1, 3)), 40, 5)
     return folder
@@ -49,7 +50,7 @@ def test_show_each_family(data: Path, capsys) -> None:
     (["data", "check", "v1", "{data}/msi.h5"], "{data}/msi.h5"),
     (["data", "show", "v1", "{data}/region1", "--neuron", "6"], "--neuron 6 is out of range; the folder has "
                                                                 "neurons 0..5"),
-    (["data", "check", "strf", "{data}"], "neuro data check: No such command 'strf'."),
+    (["data", "check", "strf", "{data}"], "neuro data check: No such command 'strf'"),
 ])
 def test_wrong_family_or_item_is_one_line(args: list[str], expected: str, data: Path, capsys) -> None:
     code, _, err = _run([a.format(data=data) for a in args], capsys)

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from experiments.registry import BUILTIN_TASKS
+from utils.experiment.builtins import builtin_tasks
 from utils.execution.context import RunContext, apply_seed
-from utils.experiment.tasks import builtin_tasks
+from utils.experiment.tasks import builtin_task_list
 
 SMALL = {
     "sound_localisation": dict(anf_per_ear=20, duration_steps=40, batch_size=32, train_batches=8, val_batches=2,
@@ -23,7 +23,7 @@ class Cut(Exception):
 
 
 def _train(family: str, data: Path, run_dir: Path, stop_at: int | None = None) -> tuple[dict[str, float], RunContext]:
-    task = next(t for t in builtin_tasks() if t.ref == family)
+    task = next(t for t in builtin_task_list() if t.ref == family)
 
     def cut(step: int, metrics: dict) -> None:
         if step == stop_at:
@@ -38,13 +38,14 @@ def _train(family: str, data: Path, run_dir: Path, stop_at: int | None = None) -
 
 
 def test_every_family_is_covered() -> None:
-    assert set(SMALL) == set(BUILTIN_TASKS)
+    assert set(SMALL) == set(builtin_tasks())
 
 
 @pytest.mark.parametrize("family", sorted(SMALL))
 def test_a_resumed_run_ends_with_the_metrics_of_an_uninterrupted_one(family: str, tmp_path: Path) -> None:
     if family == "v1_population":
-        from experiments.v1_population.synthetic import SyntheticSpec, make_synthetic
+        from experiments.v1_population.data import make_synthetic
+        from experiments.v1_population.synthetic import SyntheticSpec
         make_synthetic(tmp_path / "Data" / "synthetic_v1" / "region1", SyntheticSpec(seed=1, neurons=10, images=160))
     whole, _ = _train(family, tmp_path / "Data", tmp_path / "whole")
     with pytest.raises(Cut):

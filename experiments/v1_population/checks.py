@@ -5,8 +5,7 @@ from __future__ import annotations
 import functools
 from pathlib import Path
 
-from experiments.v1_population.data import load_region
-from experiments.v1_population.dataset import REGION_SIZES, SYNTHETIC, planned_folder
+from experiments.v1_population.data import REGION_SIZES, SYNTHETIC, load_region, planned_folder
 from experiments.v1_population.params import V1Params
 from utils.errors import NeuroError
 

@@ -6,17 +6,23 @@
     validation_set.npy       (n_val, n)       responses averaged over repeats
     raw_validation_set.npy   (repeats, n_val, n)   single-trial responses (optional)
 
-Region 1: 1800 images, 103 neurons; region 2: 1260, 55; region 3: 1800, 102.
+Region 1: 1800 images, 103 neurons; region 2: 1260, 55; region 3: 1800, 102. A fit reads the published
+regions from Data/region<k> when they are there, else synthetic stand-ins of the same sizes written on
+first use into Data/synthetic_v1/region<k>.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
 
 from experiments.v1_population.params import IMAGE_SIDE
+from experiments.v1_population.synthetic import SyntheticSpec, simulate
+from utils.atomic import create_once
 from utils.errors import NeuroError
+
 FILES = ("training_inputs.npy", "training_set.npy", "validation_inputs.npy", "validation_set.npy")
 RAW = "raw_validation_set.npy"
 
@@ -71,6 +77,49 @@ def combine_regions(regions: list[V1Data]) -> V1Data:
         raw = np.stack([_block([r.raw_val[k] for r in regions])[0] for k in range(repeats.pop())])
     return V1Data(np.concatenate([r.train_x for r in regions]), train_y, np.concatenate([r.val_x for r in regions]),
                   val_y, raw, train_mask, val_mask)
+
+
+# The published regions' sizes: (training images, neurons).
+REGION_SIZES = {1: (1800, 103), 2: (1260, 55), 3: (1800, 102)}
+SYNTHETIC = "synthetic_v1"       # Data/<this>/region<k>: synthetic stand-ins for the published regions
+
+
+def planned_folder(data_dir: Path, region: int, dataset: str) -> Path:
+    """Data/region<k> for published data (`auto`: when it is there), else Data/synthetic_v1/region<k>."""
+    published = data_dir / f"region{region}"
+    if dataset == "published" or (dataset == "auto" and published.is_dir()):
+        return published
+    return data_dir / SYNTHETIC / f"region{region}"
+
+
+def region_folder(data_dir: Path, region: int, dataset: str) -> Path:
+    """planned_folder, with a synthetic region written on first use."""
+    folder = planned_folder(data_dir, region, dataset)
+    if folder.parent == data_dir / SYNTHETIC and not folder.is_dir():
+        if region not in REGION_SIZES:
+            raise NeuroError(f"region {region}: no published region has that number; use 1, 2 or 3")
+        images, neurons = REGION_SIZES[region]
+        spec = SyntheticSpec(seed=region, neurons=neurons, images=images)
+        create_once(folder, lambda out: make_synthetic(out, spec))  # runs starting together write it once
+    return folder
+
+
+def load_data(folders: list[Path]) -> V1Data:
+    """The regions in `folders` (see region_folder) as one data set."""
+    return combine_regions([load_region(folder) for folder in folders])
+
+
+def make_synthetic(out: Path, spec: SyntheticSpec) -> dict:
+    """Write a simulated region in the published format, with ground_truth.npz and .json beside it."""
+    made = simulate(spec)
+    out.mkdir(parents=True, exist_ok=True)
+    arrays = {"training_inputs.npy": made.train_x, "training_set.npy": made.train_y,
+              "validation_inputs.npy": made.val_x, "validation_set.npy": made.raw_val.mean(axis=0), RAW: made.raw_val}
+    for name, array in arrays.items():
+        np.save(out / name, array)
+    np.savez(out / "ground_truth.npz", **asdict(made.truth))
+    (out / "ground_truth.json").write_text(json.dumps(made.summary, indent=2) + "\n")
+    return made.summary
 
 
 def _block(parts: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:

@@ -9,7 +9,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from experiments.v1_population.data import IMAGE_SIDE
+from experiments.v1_population.params import IMAGE_SIDE
 
 MIN_SIGMA = 0.5                      # pixels; widths below one pixel stay reachable
 MIN_DELTA = 0.1                      # sigma2 = sigma1 + delta: the surround is always wider

@@ -1,4 +1,4 @@
-"""A synthetic V1 data set in the published format, from a known ground-truth HSM.
+"""A synthetic V1 data set from a known ground-truth HSM (written in the published format by data.py).
 
 Images are 1/f ("pink") noise patches, like natural images in their spectrum. A layer of
 difference-of-Gaussians filters feeds a softplus hidden layer and softplus outputs (the HSM of
@@ -9,13 +9,11 @@ approach (ground_truth.json).
 """
 from __future__ import annotations
 
-import json
 from dataclasses import asdict, dataclass
-from pathlib import Path
 
 import numpy as np
 
-from experiments.v1_population.data import IMAGE_SIDE, RAW
+from experiments.v1_population.params import IMAGE_SIDE
 from experiments.v1_population.metrics import pearson_per_neuron
 
 
@@ -91,21 +89,27 @@ def make_ground_truth(spec: SyntheticSpec, train_images: np.ndarray, rng: np.ran
     return GroundTruth(filters, w1, b1, w2, b2, mean, std)
 
 
-def make_synthetic(out: Path, spec: SyntheticSpec) -> dict:
-    """Write the five files of the published format plus ground_truth.npz/.json into `out`."""
+@dataclass
+class SyntheticSet:
+    """A simulated region: images, Poisson responses, and the ground truth that made them."""
+
+    train_x: np.ndarray
+    train_y: np.ndarray
+    val_x: np.ndarray
+    raw_val: np.ndarray           # (repeats, n_val, n) single trials
+    truth: GroundTruth
+    summary: dict                 # the spec, and the ground truth's validation r (the noise ceiling)
+
+
+def simulate(spec: SyntheticSpec) -> SyntheticSet:
+    """Draw images and responses from a ground-truth HSM; the same spec draws the same set."""
     rng = np.random.default_rng(spec.seed)
     train_x = pink_noise_images(spec.images, rng)
     val_x = pink_noise_images(spec.validation_images, rng)
     truth = make_ground_truth(spec, train_x, rng)
     train_rate, val_rate = truth.rates(train_x), truth.rates(val_x)
     raw = rng.poisson(val_rate, size=(spec.repeats, *val_rate.shape)).astype(np.float32)
-    out.mkdir(parents=True, exist_ok=True)
-    arrays = {"training_inputs.npy": train_x, "training_set.npy": rng.poisson(train_rate).astype(np.float32),
-              "validation_inputs.npy": val_x, "validation_set.npy": raw.mean(axis=0), RAW: raw}
-    for name, array in arrays.items():
-        np.save(out / name, array)
-    np.savez(out / "ground_truth.npz", **asdict(truth))
+    train_y = rng.poisson(train_rate).astype(np.float32)
     summary = {**asdict(spec), "ground_truth_validation_r": float(pearson_per_neuron(val_rate, raw.mean(0)).mean()),
-               "mean_response": float(arrays["training_set.npy"].mean())}
-    (out / "ground_truth.json").write_text(json.dumps(summary, indent=2) + "\n")
-    return summary
+               "mean_response": float(train_y.mean())}
+    return SyntheticSet(train_x, train_y, val_x, raw, truth, summary)

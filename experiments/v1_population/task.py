@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from experiments.v1_population.dataset import load_data, region_folder
+from experiments.v1_population.data import load_data, region_folder
 from experiments.v1_population.fitting import Fitter, make_fitter
 from experiments.v1_population.metrics import noise_corrected, pearson_per_neuron, split_half_reliability
 from experiments.v1_population.model import build_model, first_layer_filters

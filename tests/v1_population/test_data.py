@@ -9,7 +9,8 @@ import pytest
 
 from experiments.v1_population.data import combine_regions, load_region
 from experiments.v1_population.metrics import noise_corrected, pearson_per_neuron, split_half_reliability
-from experiments.v1_population.synthetic import GroundTruth, SyntheticSpec, make_synthetic
+from experiments.v1_population.data import make_synthetic
+from experiments.v1_population.synthetic import GroundTruth, SyntheticSpec
 from tests.conftest import neuro
 from utils.errors import NeuroError
 

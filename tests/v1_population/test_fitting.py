@@ -12,7 +12,8 @@ from experiments.v1_population.dense import DenseFitter, trained_tensors
 from experiments.v1_population.fitting import TorchFitter, penalties, training_loss
 from experiments.v1_population.model import ConvLayer, build_model
 from experiments.v1_population.params import V1Params
-from experiments.v1_population.synthetic import SyntheticSpec, make_synthetic
+from experiments.v1_population.data import make_synthetic
+from experiments.v1_population.synthetic import SyntheticSpec
 from experiments.v1_population.task import train
 from utils.execution.context import RunContext, apply_seed
 from utils.reporting.curves import read_curves

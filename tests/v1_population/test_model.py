@@ -9,7 +9,8 @@ import torch
 
 from experiments.v1_population.model import DoGLayer, build_model
 from experiments.v1_population.params import V1Params
-from experiments.v1_population.synthetic import SyntheticSpec, make_synthetic
+from experiments.v1_population.data import make_synthetic
+from experiments.v1_population.synthetic import SyntheticSpec
 from experiments.v1_population.task import train
 from utils.execution.context import RunContext, apply_seed
 

@@ -21,8 +21,8 @@ from utils.errors import NeuroError, did_you_mean
 from utils.execution.execute import Outcome, record_abandoned
 from utils.execution.progress import Progress
 from utils.sweeps.runs import RunSpec
-from utils.sweeps.sweep import Sweep
 from utils.sweeps.states import State
+from utils.sweeps.sweep import Sweep
 
 STOP_GRACE_S = 15.0
 SIGNAL_HINTS = {"SIGKILL": ": out of memory?", "SIGSEGV": ": segmentation fault", "SIGABRT": ": aborted",

@@ -9,8 +9,8 @@ import sys
 from pathlib import Path
 
 from utils.backends.cluster import ArrayRequest, ClusterBackend, SubmissionError, run_command
-from utils.sweeps.sweep import Sweep
 from utils.sweeps.states import State
+from utils.sweeps.sweep import Sweep
 
 
 class SlurmRun:

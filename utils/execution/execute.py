@@ -27,8 +27,8 @@ from utils.execution.context import RunContext, apply_seed, clean_metrics, tenso
 from utils.sweeps.process import identity
 from utils.sweeps.run_home import claim, make_home
 from utils.sweeps.runs import RunSpec
-from utils.sweeps.sweep import Sweep
 from utils.sweeps.states import State
+from utils.sweeps.sweep import Sweep
 
 ERROR_LINES = 12
 _stop_reason: str | None = None   # set when the scheduler is taking the run away (preemption, timeout)

@@ -24,8 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from experiments.registry import BUILTIN_TASKS
 from utils.atomic import read_json, write_json
+from utils.experiment.builtins import builtin_tasks
 from utils.errors import did_you_mean
 from utils.experiment.yaml_source import Source
 
@@ -93,10 +93,10 @@ def resolve_task(ref: Any, source: Source, base_dirs: Sequence[Path], cards: Pat
     caller records cards with write_card)."""
     if not isinstance(ref, str) or not ref.strip():
         raise source.error("task", f"expected {TASK_FORMS}, got {ref!r}", "set task: to one of those")
-    if ref in BUILTIN_TASKS:
+    if ref in builtin_tasks():
         return _builtin(ref)
     if ":" not in ref:
-        hint = did_you_mean(ref, BUILTIN_TASKS)
+        hint = did_you_mean(ref, builtin_tasks())
         raise source.error("task", f"unknown task '{ref}'{hint}", f"use {TASK_FORMS}")
     location, function_name = ref.rsplit(":", 1)
     is_file = location.endswith(".py") or "/" in location
@@ -140,12 +140,12 @@ def folder_name(text: str) -> str:
     return re.sub(r"[^a-z0-9_-]+", "_", text.lower()).strip("_")[:100] or "experiments"
 
 
-def builtin_tasks() -> list[Task]:
-    return [_builtin(name) for name in BUILTIN_TASKS]
+def builtin_task_list() -> list[Task]:
+    return [_builtin(name) for name in builtin_tasks()]
 
 
 def _builtin(name: str) -> Task:
-    entry = BUILTIN_TASKS[name]
+    entry = builtin_tasks()[name]
     return Task(ref=name, kind="builtin", identity=name, family=name, description=entry.description,
                 params_class=_load_attr(entry.params), metric=(entry.metric, entry.mode), metrics=entry.metrics,
                 load_function=lambda: _load_attr(entry.train),

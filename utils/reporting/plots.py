@@ -7,10 +7,10 @@ import re
 from pathlib import Path
 
 from utils.reporting.curves import read_curves
-from utils.sweeps.run_home import files_of
 from utils.reporting.results import PointResult, Stat
-from utils.sweeps.sweep import Sweep
+from utils.sweeps.run_home import files_of
 from utils.sweeps.states import State
+from utils.sweeps.sweep import Sweep
 
 BAND = {"median": ("median", "10-90 percentile"), "mean": ("mean", "± std")}
 

@@ -8,10 +8,10 @@ import statistics
 from dataclasses import dataclass, field
 from typing import Any
 
-from utils.sweeps.runs import grid_points
-from utils.sweeps.sweep import Sweep
 from utils.reporting.table import csv_table, markdown_table, text_table
+from utils.sweeps.runs import grid_points
 from utils.sweeps.states import State
+from utils.sweeps.sweep import Sweep
 
 FORMATS = ("table", "markdown", "csv", "json")
 PARTS = {"mean": ("mean", "std", "n"), "median": ("median", "p10", "p90", "n")}

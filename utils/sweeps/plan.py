@@ -5,8 +5,8 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from utils.sweeps.runs import RunSpec
-from utils.sweeps.sweep import Sweep
 from utils.sweeps.states import State
+from utils.sweeps.sweep import Sweep
 
 Rerun = Literal["failed", "all"] | None
 

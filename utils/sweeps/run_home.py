@@ -15,10 +15,10 @@ from typing import Any
 import yaml
 
 from utils.atomic import read_json
-from utils.sweeps.runs import RunSpec
-from utils.sweeps.sweep import Sweep
 from utils.experiment.yaml_source import SafeLoader
+from utils.sweeps.runs import RunSpec
 from utils.sweeps.states import State
+from utils.sweeps.sweep import Sweep
 
 SUPERSEDED = ".superseded"
 REMOVED = ".removed"             # runs taken out of view by `neuro rm`

@@ -17,8 +17,8 @@ from utils.atomic import read_json
 from utils.sweeps.process import process_alive
 from utils.sweeps.run_home import files_of, missing
 from utils.sweeps.runs import RunSpec
-from utils.sweeps.sweep import Sweep
 from utils.sweeps.states import ACTIVE, ORDER, State
+from utils.sweeps.sweep import Sweep
 
 HOST = socket.gethostname()
 
