@@ -22,6 +22,7 @@ from utils.errors import NeuroError
 from utils.execution.execute import reset_run
 from utils.execution.progress import Progress
 from utils.execution.snapshot import snapshot_code
+from utils.reporting.table import counted
 from utils.sweeps.plan import Plan
 from utils.sweeps.runs import RunSpec
 from utils.sweeps.states import ENDED, State
@@ -104,7 +105,7 @@ class ClusterBackend(Backend):
                                    array_job=array_id, backend=self.name)
                        for position, run in enumerate(request.runs)])
             array_ids.append(array_id)
-        print(f"submitted {len(plan.to_run)} run(s) to {self.name}: job array(s) {', '.join(array_ids)}")
+        print(f"submitted {counted(len(plan.to_run), 'run')} to {self.name}: job array(s) {', '.join(array_ids)}")
         if not options.wait:
             return None
         return self._follow(sweep, set(array_ids), {run.key for run, _ in plan.to_run})

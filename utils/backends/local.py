@@ -17,6 +17,7 @@ from utils.backends.pool import LocalPool
 from utils.errors import NeuroError
 from utils.execution.execute import process_fields
 from utils.execution.progress import Progress
+from utils.reporting.table import counted
 from utils.sweeps.plan import Plan, Rerun
 from utils.sweeps.process import is_neuro_process, process_alive
 from utils.sweeps.states import ACTIVE, State
@@ -56,7 +57,7 @@ class LocalBackend(Backend):
     def launch(self, sweep: Sweep, plan: Plan, options: LaunchOptions) -> Counter:
         """Execute the plan's runs on worker processes, each with its own GPUs; returns the end states."""
         devices = self._devices(sweep, options.workers or default_workers(sweep), len(plan.to_run))
-        print(f"running {len(plan.to_run)} on {len(devices)} local worker(s)"
+        print(f"running {len(plan.to_run)} on {counted(len(devices), 'local worker')}"
               + (f" with GPUs {', '.join('+'.join(d) for d in devices)}" if devices[0] else "")
               + f"; logs in {sweep.dir}")
         progress = Progress(len(plan.to_run))
