@@ -15,6 +15,8 @@ SMALL = {
                                test_batches=4, epochs=4, min_epochs=0, patience=10),
     "v1_population": dict(dataset="synthetic", epochs=4, eval_every=1, filters=3, lr=0.01, dropout=0.2),
     "multisensory": dict(n=600, epochs=4, patience=10, batch_size=100),
+    "auditory_strf": dict(dataset="synthetic", synthetic_neurons=4, synthetic_sounds=8, synthetic_bins=80,
+                          synthetic_bands=8, model="dnet", prefilter="adaptrans", epochs=4, patience=10),
 }
 
 
