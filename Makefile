@@ -27,6 +27,7 @@ bench: $(STAMP)
 	$(PY) bench/dispatch.py
 	$(PY) bench/v1_fit.py
 	$(PY) bench/msi_generate.py
+	$(PY) bench/strf_fit.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache

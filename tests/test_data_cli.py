@@ -50,7 +50,8 @@ def test_show_each_family(data: Path, capsys) -> None:
     (["data", "check", "v1", "{data}/msi.h5"], "{data}/msi.h5"),
     (["data", "show", "v1", "{data}/region1", "--neuron", "6"], "--neuron 6 is out of range; the folder has "
                                                                 "neurons 0..5"),
-    (["data", "check", "strf", "{data}"], "neuro data check: No such command 'strf'"),
+    (["data", "check", "strf", "{data}/region1"], "{data}/region1: neither NS1 (MetadataSHEnCneurons.mat) nor NAT4"),
+    (["data", "check", "eeg", "{data}"], "neuro data check: No such command 'eeg'"),
 ])
 def test_wrong_family_or_item_is_one_line(args: list[str], expected: str, data: Path, capsys) -> None:
     code, _, err = _run([a.format(data=data) for a in args], capsys)

@@ -57,9 +57,7 @@ def save_time_constants(adaptrans, path: Path, writer=None) -> Path:
     axis.set_title("AdapTrans time constants")
     axis.legend()
     if writer is not None:
-        for band in range(bands):
-            writer.add_scalars("adaptrans/time_constant_ms", {"on": float(tau_on[band]), "off": float(tau_off[band])},
-                               band)
+        writer.add_figure("adaptrans/time_constants", figure, close=False)
     return save_figure(figure, path)
 
 

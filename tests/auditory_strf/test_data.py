@@ -130,3 +130,11 @@ def test_a_malformed_nat4_file_is_one_line_naming_it(tmp_path: Path) -> None:
     (tmp_path / "n" / "site1.resp.epoch.csv").write_text("when,what\n")
     with pytest.raises(NeuroError, match="site1.resp.epoch.csv: header: 'when,what'; expected 'name,start,end'"):
         load(tmp_path / "n")
+
+
+def test_one_neuron_of_a_data_set(tmp_path: Path) -> None:
+    write_synthetic(tmp_path / "s", SMALL)
+    data = load(tmp_path / "s")
+    one = data.only(4)
+    assert one.neurons == [data.neurons[4]] and one.responses[0].shape == (20, 1, 120)
+    assert np.array_equal(one.responses[7][:, 0], data.responses[7][:, 4])
