@@ -5,7 +5,8 @@ from __future__ import annotations
 import functools
 from pathlib import Path
 
-from experiments.auditory_strf.data import StrfData, load, planned_folder
+from experiments.auditory_strf.data import load, planned_folder
+from experiments.auditory_strf.recordings import StrfData
 from experiments.auditory_strf.params import StrfParams
 from utils.errors import NeuroError
 

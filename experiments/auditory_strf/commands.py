@@ -23,7 +23,7 @@ def make(out: Annotated[Path, typer.Option(help="Folder to write, e.g. Data/strf
     ON/OFF adaptation, a sigmoid, Poisson repeats), with the true STRFs and CCmax beside it."""
     import time
 
-    from experiments.auditory_strf.data import write_synthetic
+    from experiments.auditory_strf.ns1 import write_synthetic
     from experiments.auditory_strf.synthetic import SyntheticSpec
     if nonlinearity not in ("sigmoid", "linear"):
         raise NeuroError(f"--nonlinearity: {nonlinearity!r}; use sigmoid or linear")
@@ -43,7 +43,8 @@ def check(folder: Annotated[Path, typer.Argument(metavar="DIR", help="An NS1 fol
     """Validate an NS1 or NAT4 folder and say what it holds; with the test sounds' CCmax."""
     import numpy as np
 
-    from experiments.auditory_strf.data import METADATA, load
+    from experiments.auditory_strf.data import load
+    from experiments.auditory_strf.ns1 import METADATA
     from experiments.auditory_strf.metrics import cc_max
     data = load(folder)
     kind = "NS1" if (folder / METADATA).exists() else "NAT4"

@@ -8,7 +8,8 @@ import warnings
 
 import numpy as np
 
-from experiments.auditory_strf.data import StrfData, load_for, planned_folder
+from experiments.auditory_strf.data import load_for, planned_folder
+from experiments.auditory_strf.recordings import StrfData
 from experiments.auditory_strf.metrics import cc_max, cc_noise_corrected, cc_norm, cc_raw, psth
 from experiments.auditory_strf.params import StrfParams
 from utils.execution.training import EarlyStopping, NumpyRNG, TorchRNG, TrainingState, check_finite

@@ -11,8 +11,9 @@ import numpy as np
 import pytest
 import scipy.io
 
-from experiments.auditory_strf.data import (METADATA, NS1_TEST, SPECTROGRAMS, SPIKES, _neuron_spikes, good_neurons,
-                                            load, write_synthetic)
+from experiments.auditory_strf.data import load
+from experiments.auditory_strf.ns1 import (METADATA, NS1_TEST, SPECTROGRAMS, SPIKES, good_neurons, neuron_spikes,
+                                           write_synthetic)
 from experiments.auditory_strf.synthetic import SyntheticSpec, simulate
 from tests.conftest import ROOT
 from utils.errors import NeuroError
@@ -44,7 +45,7 @@ def test_a_genuine_spike_file_bins_into_its_repeats_of_999_bins(tmp_path: Path) 
     """Where an NS1 folder keeps it (spikesandwav/<path>); two of its sounds have 19 repeats, not 20."""
     (tmp_path / SPIKES / "dataAC" / "E1").mkdir(parents=True)
     shutil.copy(SAMPLE / "cluster.01.data.mat", tmp_path / SPIKES / "dataAC" / "E1" / "cluster.01.data.mat")
-    trains = _neuron_spikes(tmp_path, "dataAC/E1/cluster.01.data.mat", 20, 999)
+    trains = neuron_spikes(tmp_path, "dataAC/E1/cluster.01.data.mat", 20, 999)
     assert [len(t) for t in trains] == [20, 20, 20, 19, 19] + [20] * 15
     assert all(t.shape[1] == 999 for t in trains)
     raw = scipy.io.loadmat(SAMPLE / "cluster.01.data.mat")["data"][0, 0]["set"][0, 0]["repeats"]
