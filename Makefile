@@ -28,6 +28,7 @@ bench: $(STAMP)
 	$(PY) bench/v1_fit.py
 	$(PY) bench/msi_generate.py
 	$(PY) bench/strf_fit.py
+	$(PY) bench/nif_fit.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache

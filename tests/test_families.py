@@ -17,6 +17,7 @@ SMALL = {
     "multisensory": dict(n=600, epochs=4, patience=10, batch_size=100),
     "auditory_strf": dict(dataset="synthetic", synthetic_neurons=4, synthetic_sounds=8, synthetic_bins=80,
                           synthetic_bands=8, model="dnet", prefilter="adaptrans", epochs=4, patience=10),
+    "nif": dict(dataset="synthetic", synthetic_images=30, synthetic_v1=10, synthetic_v2=12, epochs=4, patience=10),
 }
 
 

@@ -97,3 +97,54 @@ def load(folder: Path, areas: tuple[str, ...] = AREAS) -> BrainsData:
 def _missing(path: Path, key: str, found: dict, expected: str) -> NeuroError:
     names = ", ".join(found) or "nothing"
     return NeuroError(f"{path}: {key}: missing (found {names}); expected {key}: {expected}")
+
+
+# ----- which data a run reads, and synthetic sets -----
+
+SYNTHETIC = "nif_synthetic"
+
+
+def planned_folder(p, data_dir: Path) -> tuple[Path, str]:
+    """The folder a run reads and its kind: brains, or synthetic (written on first use)."""
+    kind = p.dataset if p.dataset != "auto" else ("brains" if (data_dir / (p.data_path or "brains")).is_dir()
+                                                  else "synthetic")
+    if kind == "brains":
+        return data_dir / (p.data_path or "brains"), kind
+    name = (f"{SYNTHETIC}_n{p.synthetic_images}_v1_{p.synthetic_v1}_v2_{p.synthetic_v2}_snr{p.synthetic_snr:g}"
+            f"_seed{p.data_seed}")
+    return data_dir / (p.data_path or name), kind
+
+
+def load_for(p, data_dir: Path) -> BrainsData:
+    from experiments.nif.synthetic import SyntheticSpec
+    from utils.atomic import create_once
+    folder, kind = planned_folder(p, data_dir)
+    if kind == "synthetic" and not folder.exists():
+        spec = SyntheticSpec(seed=p.data_seed, images=p.synthetic_images, v1=p.synthetic_v1, v2=p.synthetic_v2,
+                             snr=p.synthetic_snr)
+        create_once(folder, lambda out: write_synthetic(out, spec))
+    return load(folder, AREAS if p.areas == "both" else (p.areas,))
+
+
+def write_synthetic(out: Path, spec, images: np.ndarray | None = None, v73: bool = False) -> dict:
+    """A synthetic set in the BRAINS format (stimuli `images` when given), with ground_truth.npz (the
+    true fields, centres, sizes, channel weights, convolutions and noiseless responses) beside it."""
+    import json
+    from dataclasses import asdict
+
+    from experiments.nif.synthetic import simulate
+    stimuli, voxels, truth = simulate(spec, images)
+    out.mkdir(parents=True, exist_ok=True)
+    write_mat(out / STIMULI, {"stim": stimuli}, v73)
+    write_mat(out / RESPONSES, voxels, v73)
+    arrays = {"conv1": truth.conv1, "bias1": truth.bias1, "conv2": truth.conv2, "bias2": truth.bias2}
+    for area in voxels:
+        arrays |= {f"{name}_{area}": getattr(truth, name)[area] for name in ("centres", "sizes", "fields", "channels",
+                                                                             "signal")}
+    np.savez(out / "ground_truth.npz", **arrays)
+    ceiling = {area: float(np.median([np.corrcoef(voxels[area][:, v], truth.signal[area][:, v])[0, 1]
+                                      for v in range(voxels[area].shape[1])])) for area in voxels}
+    summary = {**asdict(spec), "stimuli": "given" if images is not None else "letters",
+               "median_r_of_the_truth": ceiling}
+    (out / "ground_truth.json").write_text(json.dumps(summary, indent=2) + "\n")
+    return summary

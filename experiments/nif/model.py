@@ -36,10 +36,10 @@ class ObservationModel(nn.Module):
     def forward(self, u: torch.Tensor) -> torch.Tensor:
         """(B, C, S, S) -> (B, V)."""
         sy, sx, amplitude = self.factors()
-        mixed = torch.einsum("bchw,cv->bvhw", u, self.channel)                  # each voxel's channel mix
-        along_x = torch.einsum("bvhw,vwk->bvhk", mixed, sx)
-        pooled = torch.einsum("bvhk,vhk->bvk", along_x, sy)
-        return (pooled * amplitude).sum(dim=2) + self.bias
+        along_x = torch.einsum("bchw,vwk->bchvk", u, sx)           # one matrix product for every voxel and rank
+        pooled = torch.einsum("bchvk,vhk->bcvk", along_x, sy)
+        mixed = torch.einsum("bcvk,cv->bvk", pooled, self.channel)
+        return (mixed * amplitude).sum(dim=2) + self.bias
 
     def fields(self) -> torch.Tensor:
         """Each voxel's spatial field (V, S, S), rows = image rows: sum_k softplus(A) sy outer sx."""
@@ -48,12 +48,13 @@ class ObservationModel(nn.Module):
 
 
 def direct_observation(model: ObservationModel, u: torch.Tensor) -> torch.Tensor:
-    """The same readout built the direct way: every voxel's full field per rank, (V, R, S, S), each
-    multiplied with its channel-weighted feature maps."""
+    """The formula evaluated as written: every voxel's channel-weighted maps and its full S x S field per
+    rank, multiplied point by point and summed (what the separable form avoids building)."""
     sy, sx, amplitude = model.factors()
-    full = sy.permute(0, 2, 1)[:, :, :, None] * sx.permute(0, 2, 1)[:, :, None, :]       # (V, R, S, S)
-    weighted = torch.einsum("bchw,cv->bvhw", u, model.channel)
-    return torch.einsum("bvhw,vkhw,vk->bv", weighted, full, amplitude) + model.bias
+    full = sy.permute(0, 2, 1)[:, :, :, None] * sx.permute(0, 2, 1)[:, :, None, :]          # (V, R, S, S)
+    weighted = (u[:, :, None] * model.channel[None, :, :, None, None]).sum(dim=1)           # (B, V, S, S)
+    terms = amplitude[None, :, :, None, None] * full[None] * weighted[:, :, None]           # (B, V, R, S, S)
+    return terms.sum(dim=(2, 3, 4)) + model.bias
 
 
 class NIF(nn.Module):
