@@ -18,6 +18,11 @@ class Statistic(str, Enum):
     median = "median"
 
 
+class Test(str, Enum):
+    wilcoxon = "wilcoxon"
+    t = "t"
+
+
 class Format(str, Enum):
     table = "table"
     markdown = "markdown"
@@ -37,10 +42,20 @@ def results(experiment: ExperimentArg, set_: SetOption = None,
                                            "metric (for pandas: -f csv).")] = False,
             metrics: Annotated[Optional[str], typer.Option(
                 "--metrics", metavar="A,B", help="Only these metrics, in this order, e.g. "
-                                                 "--metrics accuracy,threshold_t3.")] = None) -> None:
-    """One row per grid point: metrics over repetitions, best first (or one row per run with --runs)."""
+                                                 "--metrics accuracy,threshold_t3.")] = None,
+            compare: Annotated[Optional[str], typer.Option(
+                "--compare", metavar="PARAM", help="Every pair of a swept parameter's values: the paired "
+                "difference of the metric (--metrics: these) over runs that differ only in PARAM, with a 95% "
+                "bootstrap interval and a Holm-corrected p-value.")] = None,
+            test: Annotated[Test, typer.Option("--test", help="--compare's test: Wilcoxon signed-rank or paired t.")]
+            = Test.wilcoxon) -> None:
+    """One row per grid point: metrics over repetitions, best first (or one row per run with --runs; or,
+    with --compare, whether differences between a parameter's values are real)."""
     sweep = load(experiment, set_, import_code=False)
     warn_stale_card(sweep, experiment)
+    if compare:
+        _compare(sweep, compare, metrics, test.value, format.value)
+        return
     if runs:
         from utils.reporting.run_table import render_runs, run_rows
         print(render_runs(run_rows(sweep), format.value))
@@ -65,6 +80,29 @@ def results(experiment: ExperimentArg, set_: SetOption = None,
             written += family_plots(sweep, sweep.dir / "plots", stat.value)
         for path in written:
             print(f"wrote {path}", file=sys.stderr)
+
+
+def _compare(sweep, param: str, metrics: str | None, test: str, fmt: str) -> None:
+    import json
+    from dataclasses import asdict
+
+    from utils.reporting.compare import compare, comparison_rows, swept_values
+    from utils.reporting.table import csv_table, markdown_table
+    swept_values(sweep, param)
+    available = metric_names(aggregate(sweep, "mean"), sweep.spec.metric.name)
+    chosen = _chosen_metrics(metrics, available) if metrics else [sweep.spec.metric.name or available[0]]
+    comparisons = compare(sweep, param, chosen, test)
+    if fmt == "json":
+        print(json.dumps([asdict(c) for c in comparisons], indent=2))
+        return
+    headers, cells = comparison_rows(comparisons, param)
+    if fmt == "table":
+        print_table(headers, cells, keep=3)
+    else:
+        print((csv_table if fmt == "csv" else markdown_table)(headers, cells))
+    if any(c.n < 6 for c in comparisons):
+        print("note: fewer than 6 pairs: the smallest two-sided Wilcoxon p is then 2/2^n (n = 5: 0.0625); "
+              "add repetitions", file=sys.stderr)
 
 
 def _chosen_metrics(text: str | None, available: list[str]) -> list[str]:
