@@ -8,12 +8,11 @@ marginal cost of one more run (the difference to a 1-run sweep measured in the s
 from __future__ import annotations
 
 import argparse
-import os
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
+
+from timing import timed_run
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -22,13 +21,9 @@ def timed_sweep(runs: int, workdir: Path) -> float:
     exp = workdir / f"instant{runs}.yaml"
     exp.write_text(f"name: instant{runs}\ntask: {ROOT / 'tests/tasks/toy.py'}:instant\n"
                    f"grid: {{i: {list(range(runs))}}}\nlocal: {{workers: 2}}\n")
-    env = {**os.environ, "NEURO_WORKSPACE": str(workdir)}
-    started = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "cli.main", "run", str(exp)], cwd=workdir, env=env,
-                          capture_output=True, text=True)
-    elapsed = time.perf_counter() - started
-    if done.returncode != 0 or f"finished: {runs} done" not in done.stdout:
-        sys.exit(f"sweep failed:\n{done.stdout}\n{done.stderr}")
+    elapsed, output = timed_run(workdir, exp)
+    if f"finished: {runs} done" not in output:
+        sys.exit(f"sweep did not finish every run:\n{output}")
     return elapsed
 
 

@@ -11,10 +11,8 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
@@ -31,17 +29,9 @@ from experiments.auditory_strf.model import AdapTrans, build_model  # noqa: E402
 from experiments.auditory_strf.params import MODELS  # noqa: E402
 from experiments.auditory_strf.synthetic import SyntheticSpec, simulate  # noqa: E402
 from experiments.auditory_strf.task import _train_epoch  # noqa: E402
+from timing import best_of, neuro, timed_run  # noqa: E402
 
 TAPS = 651
-
-
-def best_of(runs: int, work) -> float:
-    times = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        work()
-        times.append(time.perf_counter() - started)
-    return min(times)
 
 
 def epoch_times(x: torch.Tensor, y: torch.Tensor) -> None:
@@ -91,18 +81,9 @@ def whole_run() -> None:
         experiment.write_text(yaml.safe_dump({"name": "one", "task": "auditory_strf", "repetitions": 1,
                                               "params": {**zoo["params"], "model": "cnn2d", "prefilter": "adaptrans"},
                                               "resources": {"cpus": 1}}))
-        env = {**os.environ, "NEURO_WORKSPACE": tmp}
-        subprocess.run([sys.executable, "-m", "cli.main", "data", "make", "strf", "--out",
-                        str(Path(tmp) / "Data" / "strf_synthetic_n73_s20_t999_f34_seed0")], env=env, check=True,
-                       capture_output=True, cwd=tmp)
-        started = time.perf_counter()
-        done = subprocess.run([sys.executable, "-m", "cli.main", "run", str(experiment)], env=env, cwd=tmp,
-                              capture_output=True, text=True)
-        elapsed = time.perf_counter() - started
-        if done.returncode != 0:
-            sys.exit(f"the run failed:\n{done.stdout}\n{done.stderr}")
-        results = subprocess.run([sys.executable, "-m", "cli.main", "results", str(experiment), "--runs",
-                                  "--format", "csv"], env=env, cwd=tmp, capture_output=True, text=True).stdout
+        neuro(Path(tmp), "data", "make", "strf", "--out", str(Path(tmp) / "Data" / "strf_synthetic_n73_s20_t999_f34_seed0"))
+        elapsed, _ = timed_run(Path(tmp), experiment)
+        results = neuro(Path(tmp), "results", str(experiment), "--runs", "--format", "csv").stdout
     print(f"a whole model_zoo run (cnn2d + adaptrans, the zoo's parameters, 1 core): {elapsed:.0f} s (target < 120)")
     print("  " + "\n  ".join(results.strip().splitlines()))
 

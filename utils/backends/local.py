@@ -56,6 +56,7 @@ class LocalBackend(Backend):
 
     def launch(self, sweep: Sweep, plan: Plan, options: LaunchOptions) -> Counter:
         """Execute the plan's runs on worker processes, each with its own GPUs; returns the end states."""
+        _warn_more_cpus_than_cores(sweep)
         devices = self._devices(sweep, options.workers or default_workers(sweep), len(plan.to_run))
         print(f"running {len(plan.to_run)} on {counted(len(devices), 'local worker')}"
               + (f" with GPUs {', '.join('+'.join(d) for d in devices)}" if devices[0] else "")
@@ -72,10 +73,6 @@ class LocalBackend(Backend):
     def _devices(self, sweep: Sweep, workers: int, runs: int) -> list[list[str]]:
         """One GPU list per worker (empty lists when runs ask for none): no GPU is shared."""
         resources = sweep.spec.resources
-        cores = os.cpu_count() or 1
-        if resources.cpus > cores:
-            print(f"warning: {sweep.spec.source.name}: resources.cpus is {resources.cpus} but this machine has "
-                  f"{cores} cores; each run gets {resources.cpus} threads anyway", file=sys.stderr)
         workers = min(workers, runs)
         if not resources.gpus:
             return [[] for _ in range(workers)]
@@ -115,6 +112,13 @@ class LocalBackend(Backend):
                 except ProcessLookupError:
                     continue
         return elsewhere
+
+
+def _warn_more_cpus_than_cores(sweep: Sweep) -> None:
+    cores, cpus = os.cpu_count() or 1, sweep.spec.resources.cpus
+    if cpus > cores:
+        print(f"warning: {sweep.spec.source.name}: resources.cpus is {cpus} but this machine has {cores} cores; "
+              f"each run gets {cpus} threads anyway", file=sys.stderr)
 
 
 def default_workers(sweep: Sweep) -> int:
