@@ -56,6 +56,9 @@ def results(experiment: ExperimentArg, set_: SetOption = None,
     if compare:
         _compare(sweep, compare, metrics, test.value, format.value)
         return
+    if sweep.spec.search is not None and not runs:
+        _search(experiment, sweep, format.value, plot)
+        return
     if runs:
         from utils.reporting.run_table import render_runs, run_rows
         print(render_runs(run_rows(sweep), format.value))
@@ -79,6 +82,33 @@ def results(experiment: ExperimentArg, set_: SetOption = None,
         if (family_plots := sweep.spec.task.load_plots()) is not None:
             written += family_plots(sweep, sweep.dir / "plots", stat.value)
         for path in written:
+            print(f"wrote {path}", file=sys.stderr)
+
+
+def _search(experiment, sweep, fmt: str, plot: bool) -> None:
+    """A search's trials best first, then (as a table) the best configuration and the importances."""
+    from utils.reporting.search_results import (best_line, importances, plot_search, render_trials, trial_rows,
+                                                trial_table)
+    from utils.search.report import best_trial, study_summary
+    from utils.search.study import open_study
+    study = open_study(sweep.spec, sweep.dir, create=False)
+    if study is None:
+        raise NeuroError(f"{experiment}: the search has not started; `neuro run {experiment}` starts it")
+    rows = trial_rows(sweep, study)
+    if fmt != "table":
+        print(render_trials(rows, sweep, fmt))
+        return
+    print_table(*trial_table(rows, sweep), keep=2)
+    print(f"\n{sweep.spec.id}: {study_summary(study, sweep.spec)}")
+    best = best_trial(study)
+    if best is None:
+        return
+    print(f"best configuration (trial {best.number}): {best_line(experiment, sweep, best)}")
+    shares = importances(study)
+    if shares:
+        print("importance (PED-ANOVA): " + ", ".join(f"{name} {share:.2f}" for name, share in shares.items()))
+    if plot:
+        for path in plot_search(study, sweep.dir / "plots", sweep.spec.id):
             print(f"wrote {path}", file=sys.stderr)
 
 

@@ -31,6 +31,9 @@ def run(experiment: ExperimentArg, set_: SetOption = None, backend: BackendOptio
     sweep = load(experiment, set_, check_data=True)
     chosen = backend_named(backend.value if backend else sweep.spec.backend)
     chosen.require(sweep)      # before anything is written or printed
+    if sweep.spec.search is not None:
+        _search(experiment, sweep, chosen, rerun, LaunchOptions(workers, wait))
+        return
     busy_runs, changed = arrange(sweep)
     busy = {run.key for run in busy_runs}
     plan = chosen.plan(sweep, rerun.value if rerun else None)
@@ -57,6 +60,35 @@ def run(experiment: ExperimentArg, set_: SetOption = None, backend: BackendOptio
     if failed:
         print(f"see `neuro status {experiment}` for the errors")
     if failed or plan.failed or waiting:
+        raise typer.Exit(1)
+
+
+def _search(experiment, sweep, chosen, rerun: Rerun | None, options) -> None:
+    """`neuro run` on a search: continue its study where it stands, trials in flight until the budget is spent."""
+    from utils.search.driver import SearchDriver
+    from utils.search.report import report_told, study_summary
+    from utils.search.study import open_study
+    if rerun is not None:
+        raise NeuroError(f"{experiment}: --rerun: a search's trials are not run again (the study keeps them); "
+                         "raise search.trials to run more, or give the experiment a new name to start over")
+    search = sweep.spec.search
+    study = open_study(sweep.spec, sweep.dir)
+    print(f"{sweep.spec.id}: search ({search.method}, {search.parallel} in parallel): {study_summary(study, sweep.spec)}")
+    driver = SearchDriver(sweep, study, search.parallel)
+    try:
+        ends = chosen.search(sweep, driver, options)
+    except KeyboardInterrupt:
+        print(chosen.interrupted_hint)
+        raise typer.Exit(130)
+    if ends is None:
+        print(f"follow with `neuro status {experiment}`; `neuro run {experiment}` again submits the next trials "
+              "(--wait keeps it going to the end)")
+    else:
+        report_told(driver)
+        print(f"{sweep.spec.id}: {study_summary(study, sweep.spec)}")
+    failed = any(t.state == "fail" for t in driver.told) or (ends or {}).get(State.FAILED)
+    if failed:
+        print(f"see `neuro status {experiment}` for the errors")
         raise typer.Exit(1)
 
 

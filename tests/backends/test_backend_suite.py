@@ -91,3 +91,25 @@ def test_cancel_stops_queued_and_running_runs(backend: str, tmp_path: Path) -> N
 def _started(workspace: Path) -> bool:
     ledger = workspace / "training_data" / "ledger.jsonl"
     return ledger.exists() and any(e["state"] == "running" for e in ledger_events(workspace))
+
+
+def test_a_search_keeps_its_trials_in_flight_and_finds_the_optimum(backend: str, tmp_path: Path) -> None:
+    """Six trials, three at a time: each trial goes out as soon as a slot frees; without --wait a
+    cluster search submits one round and a later `neuro run` continues it."""
+    from tests.test_search import done_per_key, search_file, study_of
+    path = search_file(tmp_path, method="random", trials=6, parallel=3,
+                       space="x: {uniform: [0.5, 2.0]}\nlr: {log_uniform: [3.0e-4, 3.0e-3]}")
+    if backend != "local":
+        first = neuro("run", str(path), "--backend", backend, cwd=tmp_path)
+        assert first.returncode == 0, first.stderr
+        assert first.stdout.count("submitted 1 run") == 3 and "--wait keeps it going" in first.stdout
+    result = neuro("run", str(path), *run_args(backend), cwd=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "6 of 6 trials: 6 complete" in result.stdout
+    study = study_of(tmp_path)
+    assert 1 - study.best_value < 0.1 and abs(study.best_params["x"] - 1.3) < 0.3
+    done = done_per_key(tmp_path)
+    assert len(done) == 6 and set(done.values()) == {1}
+    if backend != "local":
+        queued = [e for e in ledger_events(tmp_path) if e.get("state") == "queued"]
+        assert len({e["array_job"] for e in queued}) == 6 and all(e["backend"] == backend for e in queued)

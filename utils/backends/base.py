@@ -6,10 +6,15 @@ from abc import ABC, abstractmethod
 from collections import Counter
 from dataclasses import dataclass
 
+from typing import TYPE_CHECKING
+
 from utils.errors import NeuroError
 from utils.sweeps.plan import Plan, Rerun, plan_runs
 from utils.sweeps.runs import RunSpec
 from utils.sweeps.sweep import Sweep
+
+if TYPE_CHECKING:
+    from utils.search.driver import SearchDriver
 
 NAMES = ("local", "slurm", "sge", "pbs", "torque")
 
@@ -34,6 +39,12 @@ class Backend(ABC):
     @abstractmethod
     def launch(self, sweep: Sweep, plan: Plan, options: LaunchOptions) -> Counter | None:
         """Start the plan's runs; the count of each end state, or None when not waiting for them."""
+
+    @abstractmethod
+    def search(self, sweep: Sweep, driver: "SearchDriver", options: LaunchOptions) -> Counter | None:
+        """Run a search: start the driver's runs, and ask it for more each time a run ends (or, on a
+        cluster, at each poll), until it has none in flight; the count of each run end state, or None
+        when not waiting (a later `neuro run` continues)."""
 
     def job_scripts(self, sweep: Sweep, runs: list[RunSpec]) -> list[tuple[int, str]] | None:
         """The exact job scripts `launch` would submit for `runs`, each with its number of runs (None:

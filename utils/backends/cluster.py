@@ -16,6 +16,7 @@ from abc import abstractmethod
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from utils.backends.base import Backend, LaunchOptions
 from utils.errors import NeuroError
@@ -23,10 +24,14 @@ from utils.execution.execute import reset_run
 from utils.execution.progress import Progress
 from utils.execution.snapshot import snapshot_code
 from utils.reporting.table import counted
+from utils.search.report import report_told
 from utils.sweeps.plan import Plan
 from utils.sweeps.runs import RunSpec
 from utils.sweeps.states import ENDED, State
 from utils.sweeps.sweep import Sweep
+
+if TYPE_CHECKING:
+    from utils.search.driver import SearchDriver
 
 WAITING = (State.QUEUED, State.RUNNING, State.INTERRUPTED)   # states in which a run may still have a live job
 
@@ -100,15 +105,46 @@ class ClusterBackend(Backend):
         array_ids = []
         for request in self.arrays(sweep, [run for run, _ in plan.to_run]):
             with sweep.ledger.exclusive() as write:  # the jobs' own events come after these
-                array_id = self.submit(request)
-                write([sweep.event(run, State.QUEUED, job_id=self.task_job_id(array_id, position, len(request.runs)),
-                                   array_job=array_id, backend=self.name)
-                       for position, run in enumerate(request.runs)])
-            array_ids.append(array_id)
+                array_ids.append(self._submit(request, write))
         print(f"submitted {counted(len(plan.to_run), 'run')} to {self.name}: job array(s) {', '.join(array_ids)}")
         if not options.wait:
             return None
         return self._follow(sweep, set(array_ids), {run.key for run, _ in plan.to_run})
+
+    def _submit(self, request: ArrayRequest, write) -> str:
+        """Submit one array and record its runs queued with their job ids (under the ledger's lock)."""
+        array_id = self.submit(request)
+        write([request.sweep.event(run, State.QUEUED, job_id=self.task_job_id(array_id, position, len(request.runs)),
+                                   array_job=array_id, backend=self.name)
+               for position, run in enumerate(request.runs)])
+        return array_id
+
+    def search(self, sweep: Sweep, driver: SearchDriver, options: LaunchOptions, poll_s: float = 2.0) -> Counter | None:
+        """Submit each trial as a small array of its runs (its seeds and grid points together, so the
+        scheduler's accounting names the trial), as slots free up; with `options.wait`, poll until no
+        trial is in flight, else return after one round (a later `neuro run` continues)."""
+        code_dir = snapshot_code(sweep.workspace.training_data / ".code")
+        sweep_file = sweep.freeze(code_dir)
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        submitted: list[str] = []
+
+        def queue(runs: list[RunSpec], write) -> None:
+            for trial in dict.fromkeys(run.trial for run in runs):
+                request = ArrayRequest(sweep, sweep_file, code_dir, [r for r in runs if r.trial == trial],
+                                       sweep.dir / ".jobs" / f"{stamp}-trial{trial:04d}-{len(submitted)}")
+                submitted.append(self._submit(request, write))
+                print(f"trial {trial}: submitted {counted(len(request.runs), 'run')} to {self.name} "
+                      f"(job {submitted[-1]})")
+
+        while True:
+            driver.next_runs(queue)
+            report_told(driver)
+            if not options.wait or driver.finished:
+                break
+            time.sleep(poll_s)
+        if not options.wait:
+            return None
+        return driver.run_ends(sweep.latest())
 
     def arrays(self, sweep: Sweep, runs: list[RunSpec], write: bool = True) -> list[ArrayRequest]:
         """Freeze code and sweep (only name the files when not `write`), and cut the runs into arrays

@@ -32,7 +32,7 @@ def main(argv: list[str] | None = None) -> int:
     job = JobRef(args.backend, backend_named(args.backend).array_of(args.job_id), args.job_id)
     outcome = execute_run(sweep, run, job=job)
     print(f"{run.name}: {outcome.state}")
-    return 0 if outcome.state in (State.DONE, "ended elsewhere") else 1
+    return 0 if outcome.state in (State.DONE, State.PRUNED, "ended elsewhere") else 1
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ import os
 import signal
 import sys
 from collections import Counter
+from typing import TYPE_CHECKING
 
 from utils.backends.base import Backend, LaunchOptions, plan_sweep
 from utils.backends.pool import LocalPool
@@ -22,7 +23,11 @@ from utils.sweeps.plan import Plan, Rerun
 from utils.sweeps.process import is_neuro_process, process_alive
 from utils.sweeps.states import ACTIVE, State
 from utils.sweeps.status import HOST, effective_state
+from utils.sweeps.runs import runs_per_trial
 from utils.sweeps.sweep import Sweep
+
+if TYPE_CHECKING:
+    from utils.search.driver import SearchDriver
 
 
 class LocalBackend(Backend):
@@ -65,6 +70,36 @@ class LocalBackend(Backend):
         previous = signal.signal(signal.SIGTERM, signal.default_int_handler)  # `kill` stops as cleanly as Ctrl-C
         try:
             outcomes = LocalPool(sweep, sweep.freeze(), devices, progress).run(plan.to_run)
+        finally:
+            signal.signal(signal.SIGTERM, previous)
+            progress.close()
+        return Counter(outcome.state for outcome in outcomes.values())
+
+    def search(self, sweep: Sweep, driver: SearchDriver, options: LaunchOptions) -> Counter:
+        """Keep the search's trials in flight on the worker pool: as soon as a run ends, the driver tells
+        the study and the next trial's runs join the queue. Trials in flight are capped by the workers."""
+        _warn_more_cpus_than_cores(sweep)
+        per_trial = runs_per_trial(sweep.spec)
+        devices = self._devices(sweep, options.workers or default_workers(sweep), driver.slots * per_trial)
+        driver.slots = min(driver.slots, -(-len(devices) // per_trial))
+        sweep_file = sweep.freeze()
+
+        def queue(runs: list, write) -> None:
+            write([sweep.event(run, State.QUEUED, **process_fields(runner=True)) for run in runs])
+
+        def refill() -> list:
+            return [(run, False) for run in driver.next_runs(queue)]
+
+        first = refill()
+        if not first:
+            return Counter()
+        search = sweep.spec.search
+        print(f"searching ({search.method}): {driver.slots} trial(s) at a time on {counted(len(devices), 'local worker')}"
+              f"; logs in {sweep.dir}")
+        progress = Progress(max(len(first), (search.trials - len(driver.told)) * per_trial))
+        previous = signal.signal(signal.SIGTERM, signal.default_int_handler)
+        try:
+            outcomes = LocalPool(sweep, sweep_file, devices, progress).run(first, refill)
         finally:
             signal.signal(signal.SIGTERM, previous)
             progress.close()

@@ -12,6 +12,7 @@ import signal
 import sys
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
@@ -48,19 +49,26 @@ class LocalPool:
     progress: Progress
     outcomes: dict[str, Outcome] = field(default_factory=dict)
     metric_checked: bool = False
+    refilling: bool = False            # runs may still come (a search): keep every worker
 
-    def run(self, jobs: list[tuple[RunSpec, bool]]) -> dict[str, Outcome]:
-        """Execute `jobs` ((run, fresh) pairs); returns each run key's outcome."""
+    def run(self, jobs: list[tuple[RunSpec, bool]],
+            refill: Callable[[], list[tuple[RunSpec, bool]]] | None = None) -> dict[str, Outcome]:
+        """Execute `jobs` ((run, fresh) pairs), and those `refill` gives each time a run ends (a search
+        asks for its next trials there); returns each run key's outcome."""
         pending = deque(jobs)
-        pool = [self._start(slot) for slot in range(min(len(self.devices), len(jobs)))]
+        self.refilling = refill is not None
+        pool = [self._start(slot) for slot in range(len(self.devices) if refill else min(len(self.devices), len(jobs)))]
         try:
             while pending or any(w.run for w in pool):
                 for worker in pool:
                     if worker.ready and worker.run is None and pending:
                         worker.run, fresh = pending.popleft()
                         worker.deadline = time.monotonic() + self.sweep.spec.resources.time_min * 60
-                        worker.conn.send(("run", worker.run.key, fresh))
+                        worker.conn.send(("run", worker.run, fresh))
+                ended = len(self.outcomes)
                 self._wait(pool, pending)
+                if refill is not None and len(self.outcomes) > ended:
+                    pending.extend(refill())
         except KeyboardInterrupt:
             self._interrupt(pool)
             raise
@@ -84,7 +92,7 @@ class LocalPool:
                 self._worker_died(worker)
                 pool.remove(worker)
                 worker.conn.close()
-                if pending:
+                if pending or self.refilling:
                     pool.append(self._start(worker.slot))
 
     def _receive(self, worker: _Worker, message: tuple) -> None:

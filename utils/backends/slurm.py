@@ -32,7 +32,7 @@ class SlurmRun:
         outcome = execute_run(sweep, run, job=JobRef("slurm", SlurmBackend().array_of(job_id), job_id))
         if stop_requested():
             sys.exit(-1)  # submitit's requeue in progress: leave without a result
-        if outcome.state not in (State.DONE, "ended elsewhere"):
+        if outcome.state not in (State.DONE, State.PRUNED, "ended elsewhere"):
             raise RuntimeError(f"run {run.name} ended {outcome.state}: {outcome.error}")
         return outcome.state
 

@@ -13,7 +13,7 @@ PR_SET_PDEATHSIG = 1
 
 
 def worker_main(conn: Connection, sweep_file: str, cpus: int, gpus: list[str], parent_pid: int) -> None:
-    """Serve ("run", key, fresh) messages until told to stop or the parent goes away. The worker's
+    """Serve ("run", run, fresh) messages until told to stop or the parent goes away. The worker's
     runs see only `gpus` (when it has any), as cuda:0, cuda:1, ..."""
     _die_with_parent(parent_pid)
     for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
@@ -30,13 +30,12 @@ def worker_main(conn: Connection, sweep_file: str, cpus: int, gpus: list[str], p
 
     try:
         sweep = load_sweep(Path(sweep_file))
-        runs = {run.key: run for run in sweep.runs}
         _import_run_libraries()
         conn.send(("ready",))
         while (message := conn.recv()) is not None:
-            _, key, fresh = message
-            outcome = execute_run(sweep, runs[key], fresh=fresh)
-            conn.send(("finished", key, outcome))
+            _, run, fresh = message
+            outcome = execute_run(sweep, run, fresh=fresh)
+            conn.send(("finished", run.key, outcome))
             if outcome.state == State.INTERRUPTED:
                 break  # Ctrl-C or a cancel: take no more work
     except (KeyboardInterrupt, EOFError, BrokenPipeError):

@@ -15,6 +15,10 @@ CHECKPOINT = "last.pt"
 CURVES = "metrics.jsonl"      # every logged step, one JSON object per line (read by `neuro results --plot`)
 
 
+class RunPruned(Exception):
+    """Raised from `log_metrics` when a search stops this run's trial early; the run ends `pruned`."""
+
+
 class RunContext:
     """The run's side of the runner: everything a task needs besides its parameters."""
 

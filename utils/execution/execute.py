@@ -23,11 +23,12 @@ import yaml
 
 from utils.atomic import read_json, write_json
 from utils.errors import NeuroError
-from utils.execution.context import RunContext, apply_seed, clean_metrics, tensorboard_hparams
+from utils.execution.context import RunContext, RunPruned, apply_seed, clean_metrics, tensorboard_hparams
+from utils.search.pruning import pruning_hook
 from utils.sweeps.process import identity
 from utils.sweeps.run_home import claim, make_home
 from utils.sweeps.runs import RunSpec
-from utils.sweeps.states import State
+from utils.sweeps.states import FINAL, State
 from utils.sweeps.sweep import Sweep
 
 ERROR_LINES = 12
@@ -70,7 +71,7 @@ def execute_run(sweep: Sweep, run: RunSpec, fresh: bool = False, job: JobRef | N
             return Outcome("running elsewhere")
         make_home(sweep, run)
         previous = read_json(run_dir / "status.json") or {}
-        if previous.get("state") in (State.DONE, State.FAILED) and not fresh:
+        if previous.get("state") in FINAL and not fresh:
             return Outcome("ended elsewhere")
         if previous.get("state") == State.RUNNING:
             _record(sweep, run, run_dir, State.INTERRUPTED, job, error="lost: the process running it ended")
@@ -93,6 +94,9 @@ def _attempt(sweep: Sweep, run: RunSpec, run_dir: Path, job: JobRef | None) -> O
             metrics = clean_metrics(function(sweep.spec.task.make_params(run.params), ctx))
             ctx.finish(metrics)
             outcome = Outcome(State.DONE, metrics)
+        except RunPruned as pruned:
+            ctx.finish(None)
+            outcome = Outcome(State.PRUNED, error=str(pruned))
         except KeyboardInterrupt:
             outcome = Outcome(State.INTERRUPTED, error=_stop_reason or "interrupted (Ctrl-C or termination signal)")
         except BaseException as err:  # the task's failure is the run's, never the sweep's
@@ -125,8 +129,12 @@ def _context(sweep: Sweep, run: RunSpec, run_dir: Path, job: JobRef | None, star
                          f"(CUDA_VISIBLE_DEVICES={os.environ.get('CUDA_VISIBLE_DEVICES')!r}); set "
                          "resources.cpu_fallback: true to let it run on the CPU")
 
+    prune = pruning_hook(sweep, run)
+
     def on_metrics(step: int, metrics: dict[str, float]) -> None:
         _write_status(run_dir, run, State.RUNNING, job, started=started, step=step, last_metrics=metrics)
+        if prune is not None:
+            prune(step, metrics)
 
     return RunContext(run_dir, sweep.workspace.data, run.seed, device,
                       tensorboard_hparams(run.params, run.seed), on_metrics)

@@ -18,6 +18,7 @@ from utils.experiment.param_types import TypeMismatch, coerce, describe
 from utils.experiment.sections import LocalOptions, Metric, QsubOptions, Resources, SlurmOptions
 from utils.experiment.tasks import Pinned, Task, resolve_task
 from utils.experiment.yaml_source import Source, load_yaml, parse_value
+from utils.search.space import SearchSpec, parse_search
 
 BACKENDS = ("local", "slurm", "sge", "pbs", "torque")
 NAME_PATTERN = re.compile(r"^[a-z0-9_-]+$")
@@ -25,7 +26,7 @@ MAX_NAME = 100                   # characters of an experiment's name or of a fo
 SECTIONS = {"metric": Metric, "resources": Resources, "local": LocalOptions, "slurm": SlurmOptions,
             "qsub": QsubOptions}
 TOP_KEYS = ("name", "folder", "task", "description", "repetitions", "seeds", "params", "grid", "zip",
-            "metric", "backend", *[k for k in SECTIONS if k != "metric"])
+            "search", "metric", "backend", *[k for k in SECTIONS if k != "metric"])
 
 
 @dataclass
@@ -46,6 +47,7 @@ class ExperimentSpec:
     local: LocalOptions
     slurm: SlurmOptions
     qsub: QsubOptions
+    search: SearchSpec | None    # a search over parameters (each trial a set of runs), or None: the grid alone
     raw: dict                    # the file's content after --set, as validated (for freezing)
     source: Source
     base_dirs: list[Path]        # where relative task files are looked up
@@ -59,6 +61,7 @@ class ExperimentSpec:
         pinned (imported from `task_code`, a snapshot's copy, when given)."""
         frozen = {"raw": self.raw, "source": self.source.name, "base_dirs": [str(d) for d in self.base_dirs],
                   "checked": {"params": self.params, "grid": self.grid, "zip": self.zip,
+                              "search": self.search.as_dict() if self.search else None,
                               "sections": {key: dataclasses.asdict(getattr(self, key)) for key in SECTIONS}}}
         if self.task.kind == "file":
             frozen["task_file"] = str(self.task.file)
@@ -135,13 +138,15 @@ def parse_spec(raw: Any, source: Source, base_dirs: list[Path], cards: Path | No
     seeds = _seeds(raw, source)
     if checked:
         params, grid, zipped = checked["params"], checked["grid"], checked["zip"]
+        search = SearchSpec.from_dict(checked["search"]) if checked.get("search") else None
         sections = {key: cls(**checked["sections"][key]) for key, cls in SECTIONS.items()}
     else:
         params = _params(raw.get("params", {}), task, source)
         grid = _varying(raw.get("grid", {}), "grid", task, source)
         zipped = _varying(raw.get("zip", {}), "zip", task, source)
         _check_overlaps(params, grid, zipped, source)
-        _check_required(task, {**params, **grid, **zipped}, source)
+        search = _search(raw.get("search"), task, source, params, grid, zipped)
+        _check_required(task, {**params, **grid, **zipped, **(search.space if search else {})}, source)
         _check_zip_rows(zipped, source)
         sections = {key: _section(raw.get(key, {}), key, cls, source) for key, cls in SECTIONS.items()}
     metric = sections["metric"]
@@ -150,6 +155,9 @@ def parse_spec(raw: Any, source: Source, base_dirs: list[Path], cards: Path | No
     if metric.name is not None and task.metrics is not None and metric.name not in task.metrics:
         raise source.error("metric.name", f"task {task.ref} does not report '{metric.name}'"
                            f"{did_you_mean(metric.name, task.metrics)}", f"use one of: {', '.join(task.metrics)}")
+    if search is not None and metric.name is None:
+        raise source.error("metric.name", "a search needs an objective", "add metric: {name: <a metric the task "
+                           "reports>, mode: max}")
     backend = raw.get("backend", "local")
     if backend not in BACKENDS:
         raise source.error("backend", f"unknown backend {backend!r}{did_you_mean(str(backend), BACKENDS)}",
@@ -157,7 +165,7 @@ def parse_spec(raw: Any, source: Source, base_dirs: list[Path], cards: Path | No
     return ExperimentSpec(name=name, folder=folder, task=task, description=description, seeds=seeds,
                           params=params, grid=grid, zip=zipped, metric=metric, backend=backend,
                           resources=sections["resources"], local=sections["local"], slurm=sections["slurm"],
-                          qsub=sections["qsub"], raw=raw, source=source, base_dirs=base_dirs)
+                          qsub=sections["qsub"], search=search, raw=raw, source=source, base_dirs=base_dirs)
 
 
 def _identifier(value: Any, key: str, source: Source, required: bool) -> str:
@@ -226,6 +234,16 @@ def _checked(value: Any, key: str, name: str, task: Task, schema: dict, source: 
     except TypeMismatch as err:
         raise source.error(key + err.where, str(err), f"give {describe(annotation)}" if annotation is not Any
                            else "give a finite number")
+
+
+def _search(raw: Any, task: Task, source: Source, params: dict, grid: dict, zipped: dict) -> SearchSpec | None:
+    """The `search:` section, each bound and choice checked as a value of its task parameter."""
+    if raw is None:
+        return None
+    schema = task.parameters()
+    taken = {**{n: "params" for n in params}, **{n: "grid" for n in grid}, **{n: "zip" for n in zipped}}
+    return parse_search(raw, lambda value, key, name: _checked(value, key, name, task, schema, source),
+                        source.error, taken)
 
 
 def _check_overlaps(params: dict, grid: dict, zipped: dict, source: Source) -> None:

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from utils.sweeps.runs import RunSpec
-from utils.sweeps.states import State
+from utils.sweeps.states import FINAL, State
 from utils.sweeps.sweep import Sweep
 
 Rerun = Literal["failed", "all"] | None
@@ -43,12 +43,12 @@ def plan_runs(sweep: Sweep, latest: dict[str, dict], rerun: Rerun = None,
         state = latest.get(run.key, {}).get("state")
         if run.key in in_flight:
             plan.in_flight.append(run)
-        elif state == State.DONE and rerun != "all" and run.key not in gone:
+        elif state in (State.DONE, State.PRUNED) and rerun != "all" and run.key not in gone:
             plan.done.append(run)
         elif state == State.FAILED and rerun is None:
             plan.failed.append(run)
         else:
-            fresh = state in (State.DONE, State.FAILED) or (rerun == "all" and state is not None)
+            fresh = state in FINAL or (rerun == "all" and state is not None)
             plan.to_run.append((run, fresh))
             if state in (State.RUNNING, State.INTERRUPTED) and not fresh:
                 plan.resumed.append(run)

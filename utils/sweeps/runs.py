@@ -22,7 +22,8 @@ class RunSpec:
     seed: int
     repetition: int
     params: dict[str, Any]         # every parameter, defaults included
-    varying: dict[str, Any]        # the grid/zip values of this run
+    varying: dict[str, Any]        # the grid/zip values of this run (and a search trial's values)
+    trial: int | None = None       # the search trial this run is one of
 
 
 MAX_RUN_NAME = 120     # characters; longer names keep their start and end and gain a hash of the whole
@@ -59,6 +60,25 @@ def expand(spec: ExperimentSpec) -> list[RunSpec]:
             names.add(name)
             runs.append(RunSpec(len(runs), key, name, seed, repetition, params, point))
     return runs
+
+
+def trial_runs(spec: ExperimentSpec, trial: int, values: dict[str, Any], first_index: int = 0) -> list[RunSpec]:
+    """The runs of one search trial: its sampled `values` at every grid point, each repetition;
+    named trial<number>__<grid point>__rep<k>."""
+    defaults = spec.task.defaults()
+    runs = []
+    for point, written in zip(grid_points(spec), grid_points(spec, as_written=True)):
+        for repetition, seed in enumerate(spec.seeds):
+            params = {**defaults, **spec.params, **values, **point}
+            name = f"trial{trial:04d}__{run_name(written, repetition)}"
+            runs.append(RunSpec(first_index + len(runs), run_key(spec.task.identity, params, seed), name, seed,
+                                repetition, params, {**values, **point}, trial))
+    return runs
+
+
+def runs_per_trial(spec: ExperimentSpec) -> int:
+    """How many runs one search trial is: every grid point, each repetition."""
+    return len(grid_points(spec)) * len(spec.seeds)
 
 
 def run_name(point: dict[str, Any], repetition: int) -> str:

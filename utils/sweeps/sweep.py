@@ -10,7 +10,7 @@ from typing import Any
 
 from utils.atomic import read_json, write_json
 from utils.sweeps.ledger import Ledger
-from utils.sweeps.runs import RunSpec, expand, experiment_dir
+from utils.sweeps.runs import RunSpec, expand, experiment_dir, trial_runs
 from utils.execution.snapshot import PACKAGES, PROJECT
 from utils.experiment.spec import ExperimentSpec, spec_from_frozen
 from utils.sweeps.workspace import Workspace
@@ -25,7 +25,17 @@ class Sweep:
 
     @classmethod
     def build(cls, spec: ExperimentSpec, workspace: Workspace) -> "Sweep":
-        return cls(spec, expand(spec), workspace)
+        sweep = cls(spec, [], workspace)
+        sweep.runs = expand(spec) if spec.search is None else sweep.trial_runs()
+        return sweep
+
+    def trial_runs(self) -> list[RunSpec]:
+        """A search's runs: those of every trial its study has asked for so far."""
+        from utils.search.study import trial_values
+        runs: list[RunSpec] = []
+        for number, values in trial_values(self.spec, self.dir):
+            runs += trial_runs(self.spec, number, values, len(runs))
+        return runs
 
     @property
     def dir(self) -> Path:
@@ -70,8 +80,9 @@ def load_sweep(path: Path) -> Sweep:
     data = read_json(path)
     if data is None:
         raise FileNotFoundError(f"sweep file {path} is missing or unreadable")
-    spec = spec_from_frozen(data["spec"])
-    return Sweep(spec, expand(spec), Workspace(Path(data["workspace"])), data.get("git", {}))
+    sweep = Sweep.build(spec_from_frozen(data["spec"]), Workspace(Path(data["workspace"])))
+    sweep.git = data.get("git", {})
+    return sweep
 
 
 def git_state(directory: Path) -> dict[str, Any]:

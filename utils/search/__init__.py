@@ -1,0 +1,1 @@
+"""Search: the experiment file's `search:` section, its study, the driver that keeps trials in flight."""

@@ -1,0 +1,120 @@
+"""The search driver: keeps `slots` trials in flight, never waiting for a batch. Each step (under the
+ledger's lock, so that concurrent drivers share one study without running a trial twice) tells the
+study every trial whose runs have all ended, picks the runs of unfinished trials that nobody holds
+(a driver killed mid-search leaves them so), and asks for new trials while the budget allows."""
+from __future__ import annotations
+
+import statistics
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from utils.search.study import distributions, make_sampler
+from utils.sweeps.runs import RunSpec, trial_runs
+from utils.sweeps.states import FINAL, State
+from utils.sweeps.sweep import Sweep
+
+
+@dataclass
+class Told:
+    """A trial the driver has just told the study about."""
+
+    number: int
+    state: str                      # complete | pruned | fail
+    value: float | None = None
+    reason: str = ""
+
+
+@dataclass
+class SearchDriver:
+    sweep: Sweep
+    study: object                   # optuna.Study
+    slots: int                      # trials in flight at once
+    active: int = 0                 # trials in flight after the last step
+    told: list[Told] = field(default_factory=list)
+    reported: int = 0               # how many of `told` have been reported
+
+    def __post_init__(self) -> None:
+        self.space = distributions(self.sweep.spec.search)
+        self._runs: dict[int, list[RunSpec]] = {}
+        for run in self.sweep.runs:
+            self._runs.setdefault(run.trial, []).append(run)
+
+    @property
+    def finished(self) -> bool:
+        """No trial in flight and the budget spent (a step asks for more while it is not)."""
+        return self.active == 0
+
+    def next_runs(self, queue: Callable[[list[RunSpec], Callable[[list[dict]], list[dict]]], None]) -> list[RunSpec]:
+        """Steps under the ledger's lock until one gives runs to start or moves nothing on; `queue(runs,
+        write)` starts or submits the runs and records them queued with `write` before the lock is let go."""
+        from utils.backends.base import in_flight
+        while True:
+            told = len(self.told)
+            with self.sweep.ledger.exclusive() as write:
+                latest = self.sweep.latest()
+                runs = self.step(latest, in_flight(latest))
+                if runs:
+                    queue(runs, write)
+            if runs or len(self.told) == told:
+                return runs
+
+    def step(self, latest: dict[str, dict], live: set[str]) -> list[RunSpec]:
+        """The runs to start now. `latest` is the ledger's last event per run key, `live` the keys a
+        live process or job holds."""
+        from optuna.trial import TrialState
+        trials = self.study.get_trials(deepcopy=False)
+        start: list[RunSpec] = []
+        self.active = 0
+        for trial in trials:
+            if trial.state != TrialState.RUNNING:
+                continue
+            runs = self.runs_of(trial.number, trial.params)
+            states = [latest.get(run.key, {}).get("state") for run in runs]
+            if all(state in FINAL for state in states):
+                self._tell(trial.number, runs, latest)
+                continue
+            self.active += 1
+            start += [run for run, state in zip(runs, states) if state not in FINAL and run.key not in live]
+        asked = len(trials)
+        while self.active < self.slots and asked < self.sweep.spec.search.trials:
+            self.study.sampler = make_sampler(self.sweep.spec.search, asked)
+            trial = self.study.ask(self.space)
+            # a trial may draw values an earlier one had: their runs are done already, and run once
+            start += [run for run in self.runs_of(trial.number, trial.params)
+                      if latest.get(run.key, {}).get("state") not in FINAL and run.key not in live]
+            self.active += 1
+            asked += 1
+        return start
+
+    def run_ends(self, latest: dict[str, dict]) -> Counter:
+        """The end state of each run of the trials this driver has told the study about."""
+        return Counter(latest[run.key]["state"] for told in self.told for run in self._runs[told.number]
+                       if run.key in latest)
+
+    def runs_of(self, number: int, values: dict) -> list[RunSpec]:
+        """A trial's runs (the sweep learns of a new trial's runs here)."""
+        if number not in self._runs:
+            self._runs[number] = trial_runs(self.sweep.spec, number, values, len(self.sweep.runs))
+            self.sweep.runs += self._runs[number]
+        return self._runs[number]
+
+    def _tell(self, number: int, runs: list[RunSpec], latest: dict[str, dict]) -> None:
+        from optuna.trial import TrialState
+        metric = self.sweep.spec.metric.name
+        events = [latest[run.key] for run in runs]
+        values = [(e.get("metrics") or {}).get(metric) for e in events]
+        if any(e["state"] == State.PRUNED for e in events):
+            told = Told(number, "pruned", reason=next(e.get("error") or "" for e in events if e["state"] == State.PRUNED))
+            self.study.tell(number, state=TrialState.PRUNED, skip_if_finished=True)
+        elif any(e["state"] == State.FAILED for e in events):
+            failed = next(e for e in events if e["state"] == State.FAILED)
+            told = Told(number, "fail", reason=f"run {failed['run']} failed")
+            self.study.tell(number, state=TrialState.FAIL, skip_if_finished=True)
+        elif any(v is None for v in values):
+            told = Told(number, "fail", reason=f"a run did not report '{metric}' (metric.name)")
+            self.study.tell(number, state=TrialState.FAIL, skip_if_finished=True)
+        else:
+            told = Told(number, "complete", statistics.fmean(values))
+            self.study.tell(number, told.value, skip_if_finished=True)
+        self.told.append(told)
