@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from utils.search.study import distributions, make_sampler
+from utils.sweeps.ledger import LedgerFollower
 from utils.sweeps.runs import RunSpec, trial_runs
 from utils.sweeps.states import FINAL, State
 from utils.sweeps.sweep import Sweep
@@ -36,6 +37,7 @@ class SearchDriver:
 
     def __post_init__(self) -> None:
         self.space = distributions(self.sweep.spec.search)
+        self.ledger = LedgerFollower(self.sweep.ledger, self.sweep.spec.id)
         self._runs: dict[int, list[RunSpec]] = {}
         for run in self.sweep.runs:
             self._runs.setdefault(run.trial, []).append(run)
@@ -52,7 +54,7 @@ class SearchDriver:
         while True:
             told = len(self.told)
             with self.sweep.ledger.exclusive() as write:
-                latest = self.sweep.latest()
+                latest = self.ledger.latest()
                 runs = self.step(latest, in_flight(latest))
                 if runs:
                     queue(runs, write)

@@ -13,7 +13,7 @@ import os
 import socket
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -49,21 +49,53 @@ class Ledger:
             data = self.path.read_bytes()
         except FileNotFoundError:
             return
-        needle = json.dumps(experiment).encode() if experiment else None
-        for raw in data.split(b"\n"):
-            if not raw or (needle and needle not in raw):
-                continue
-            try:
-                event = json.loads(raw)
-            except ValueError:
-                continue  # torn line
-            if isinstance(event, dict) and (experiment is None or event.get("experiment") == experiment):
-                yield event
+        yield from _parse(data, experiment)
 
     def latest(self, experiment: str) -> dict[str, dict[str, Any]]:
         """The last state event of each run key of `experiment` (events about where a run's files are,
         which carry no state, are skipped)."""
         return {event["key"]: event for event in self.events(experiment) if "key" in event and "state" in event}
+
+
+@dataclass
+class LedgerFollower:
+    """`Ledger.latest` for one experiment, kept up to date by reading only what was appended since the
+    last call (a search's driver asks after every run)."""
+
+    ledger: Ledger
+    experiment: str
+    offset: int = 0
+    last: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def latest(self) -> dict[str, dict[str, Any]]:
+        try:
+            with open(self.ledger.path, "rb") as handle:
+                if os.fstat(handle.fileno()).st_size < self.offset:   # not the file read before
+                    self.offset, self.last = 0, {}
+                handle.seek(self.offset)
+                data = handle.read()
+        except FileNotFoundError:
+            return {}
+        whole = data.rfind(b"\n") + 1       # a line still being written is read next time
+        for event in _parse(data[:whole], self.experiment):
+            if "key" in event and "state" in event:
+                self.last[event["key"]] = event
+        self.offset += whole
+        return dict(self.last)
+
+
+def _parse(data: bytes, experiment: str | None) -> Iterator[dict[str, Any]]:
+    """The whole events in `data`, only those of `experiment` when given; torn lines are skipped."""
+    needle = json.dumps(experiment).encode() if experiment else None
+    for raw in data.split(b"\n"):
+        if not raw or (needle and needle not in raw):
+            continue
+        try:
+            event = json.loads(raw)
+        except ValueError:
+            continue  # torn line
+        if isinstance(event, dict) and (experiment is None or event.get("experiment") == experiment):
+            yield event
 
 
 def _write(fd: int, events: list[dict[str, Any]]) -> list[dict[str, Any]]:
