@@ -66,7 +66,7 @@ def run(experiment: ExperimentArg, set_: SetOption = None, backend: BackendOptio
 def _search(experiment, sweep, chosen, rerun: Rerun | None, options) -> None:
     """`neuro run` on a search: continue its study where it stands, trials in flight until the budget is spent."""
     from utils.search.driver import SearchDriver
-    from utils.search.report import report_told, study_summary
+    from utils.search.report import study_summary
     from utils.search.study import open_study
     if rerun is not None:
         raise NeuroError(f"{experiment}: --rerun: a search's trials are not run again (the study keeps them); "
@@ -84,7 +84,6 @@ def _search(experiment, sweep, chosen, rerun: Rerun | None, options) -> None:
         print(f"follow with `neuro status {experiment}`; `neuro run {experiment}` again submits the next trials "
               "(--wait keeps it going to the end)")
     else:
-        report_told(driver)
         print(f"{sweep.spec.id}: {study_summary(study, sweep.spec)}")
     failed = any(t.state == "fail" for t in driver.told) or (ends or {}).get(State.FAILED)
     if failed:

@@ -12,7 +12,8 @@ from utils.experiment.spec import load_spec
 
 CONFIGS = Path(__file__).resolve().parents[1] / "configs"
 V1 = CONFIGS / "v1_population"
-FULL_V1 = sorted(V1.glob("*.yaml"))
+FULL_V1 = sorted(p for p in V1.glob("*.yaml") if p.name != "search.yaml")     # the thesis's experiments
+SEARCHES = sorted(CONFIGS.glob("*/search.yaml"))
 
 
 @pytest.mark.parametrize("path", sorted(CONFIGS.rglob("*.yaml")), ids=lambda p: str(p.relative_to(CONFIGS)))
@@ -54,3 +55,16 @@ def test_every_builtin_number_parameter_declares_its_range() -> None:
     assert missing == []
     counted = [task.parameters()[name].annotation for task in builtin_task_list() for name in ("epochs", "lr")]
     assert [range_text(a) for a in counted] == [">= 1", "> 0"] * len(builtin_task_list())
+
+
+@pytest.mark.parametrize("path", SEARCHES, ids=lambda p: p.parent.name)
+def test_each_search_has_a_small_variant_over_the_same_space(path: Path) -> None:
+    full, small = load_spec(path), load_spec(path.parent / "small" / "search.yaml")
+    assert full.search.space == small.search.space and full.search.method == small.search.method == "tpe"
+    assert full.search.pruner == small.search.pruner and full.search.prune_on == small.search.prune_on
+    assert len(full.seeds) == 3 and full.search.trials >= 40 and small.search.trials < full.search.trials
+    assert full.metric == small.metric
+
+
+def test_the_main_families_ship_a_search() -> None:
+    assert {p.parent.name for p in SEARCHES} >= {"v1_population", "sound_localisation"}
