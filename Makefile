@@ -29,6 +29,7 @@ bench: $(STAMP)
 	$(PY) bench/msi_generate.py
 	$(PY) bench/strf_fit.py
 	$(PY) bench/nif_fit.py
+	$(PY) bench/search.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache

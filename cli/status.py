@@ -22,6 +22,12 @@ def status(experiment: ExperimentArg, set_: SetOption = None) -> None:
              s.job_id or "", (s.error or "")[:80]] for s in statuses]
     print_table(["run", "state", "duration", metric, "job", "error"], rows)
     print(f"{sweep.spec.id}: {counted(len(statuses), 'run')}: {state_counts(statuses)}")
+    if sweep.spec.search is not None:
+        from utils.search.report import study_summary
+        from utils.search.study import open_study
+        study = open_study(sweep.spec, sweep.dir, create=False)
+        print(f"search ({sweep.spec.search.method}): " + (study_summary(study, sweep.spec) if study else
+                                                          f"not started; `neuro run {experiment}` starts it"))
 
 
 def ls() -> None:

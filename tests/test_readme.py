@@ -28,3 +28,18 @@ def test_tour_task_and_experiment_run(workspace: Path) -> None:
     assert len(done) == 3 and all(0 <= e["metrics"]["mse"] < 1 for e in done)
     table = neuro("results", "experiments/my_lab/mlp.yaml", *args, cwd=workspace).stdout.splitlines()
     assert table[0].split()[:3] == ["hidden", "lr", "mse"]
+
+
+def test_tour_search_runs(workspace: Path) -> None:
+    lab = workspace / "experiments" / "my_lab"
+    lab.mkdir(parents=True)
+    (lab / "exp.py").write_text(_block("python", "# experiments/my_lab/exp.py"))
+    (lab / "mlp_search.yaml").write_text(_block("yaml", "# experiments/my_lab/mlp_search.yaml"))
+    args = ["--set", "search.trials=4", "--set", "params.epochs=30", "--set", "repetitions=1"]
+    result = neuro("run", "experiments/my_lab/mlp_search.yaml", *args, cwd=workspace)
+    assert result.returncode == 0, result.stderr
+    assert "my_lab/mlp_search: 4 of 4 trials: 4 complete; best mse" in result.stdout
+    shown = neuro("results", "experiments/my_lab/mlp_search.yaml", *args, cwd=workspace).stdout.splitlines()
+    assert shown[0].split() == ["trial", "state", "hidden", "lr", "activation", "mse"]
+    best = next(line for line in shown if line.startswith("best configuration"))
+    assert "--set search=null --set name=mlp_search-best --set params.hidden=" in best

@@ -236,6 +236,7 @@ def test_poor_trials_are_pruned_not_failed(workspace: Path) -> None:
         assert event["state"] == "pruned" and "median pruner" in event["error"]
     status = neuro("status", str(path), cwd=workspace).stdout
     assert f"{states['PRUNED']} pruned" in status
+    assert f"search (random): 12 of 12 trials: {states['COMPLETE']} complete, {states['PRUNED']} pruned" in status
     table = neuro("results", str(path), cwd=workspace).stdout
     assert table.count(" pruned ") == states["PRUNED"]
 

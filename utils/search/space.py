@@ -9,7 +9,7 @@ from typing import Any, Callable
 KINDS = ("log_uniform", "uniform", "int", "choice")
 METHODS = ("random", "tpe")
 PRUNERS = ("median", "successive_halving")
-KEYS = ("method", "trials", "parallel", "space", "pruner", "prune_on", "seed", "startup_trials")
+KEYS = ("method", "trials", "parallel", "space", "pruner", "prune_on", "prune_warmup", "seed", "startup_trials")
 EXAMPLE = "e.g. lr: {log_uniform: [1.0e-5, 1.0e-2]}"
 
 
@@ -29,12 +29,13 @@ class SearchSpec:
     parallel: int = 1                         # trials in flight at once
     pruner: str | None = None                 # median | successive_halving: stop poor trials early
     prune_on: str | None = None               # the logged metric pruning watches (default: metric.name)
+    prune_warmup: int = 0                     # steps (as logged) a trial always runs before it may be pruned
     seed: int = 0                             # the sampler's seed
     startup_trials: int = 10                  # tpe: random trials before the model takes over
 
     def as_dict(self) -> dict[str, Any]:
         return {"trials": self.trials, "method": self.method, "parallel": self.parallel, "pruner": self.pruner,
-                "prune_on": self.prune_on, "seed": self.seed, "startup_trials": self.startup_trials,
+                "prune_on": self.prune_on, "prune_warmup": self.prune_warmup, "seed": self.seed, "startup_trials": self.startup_trials,
                 "space": {name: {"kind": d.kind, "values": d.values} for name, d in self.space.items()}}
 
     @classmethod
@@ -69,8 +70,10 @@ def parse_search(raw: Any, check: Check, error: Error, taken: dict[str, str]) ->
     prune_on = raw.get("prune_on")
     if prune_on is not None and (not isinstance(prune_on, str) or not prune_on):
         raise error("search.prune_on", f"expected a metric's name, got {prune_on!r}", "name a metric the task logs")
-    if prune_on is not None and pruner is None:
-        raise error("search.prune_on", "set without a pruner", "add pruner: median (or successive_halving)")
+    warmup = _count(raw, "prune_warmup", error, default=0, least=0)
+    for key in ("prune_on", "prune_warmup"):
+        if key in raw and pruner is None:
+            raise error(f"search.{key}", "set without a pruner", "add pruner: median (or successive_halving)")
     space = raw.get("space")
     if not isinstance(space, dict) or not space:
         raise error("search.space", "missing or empty" if not space else f"expected a mapping, got {space!r}",
@@ -82,7 +85,7 @@ def parse_search(raw: Any, check: Check, error: Error, taken: dict[str, str]) ->
             raise error(key, f"also set in {taken[name]}", f"remove it from {taken[name]} or from search.space")
         dimensions[name] = _dimension(entry, key, name, check, error)
     return SearchSpec(trials=trials, space=dimensions, method=method, parallel=parallel, pruner=pruner,
-                      prune_on=prune_on, seed=seed, startup_trials=startup)
+                      prune_on=prune_on, prune_warmup=warmup, seed=seed, startup_trials=startup)
 
 
 def _dimension(entry: Any, key: str, name: str, check: Check, error: Error) -> Dimension:

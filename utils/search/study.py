@@ -54,9 +54,9 @@ def make_sampler(search: SearchSpec, trial: int = 0):
 def make_pruner(search: SearchSpec):
     import optuna
     if search.pruner == "median":
-        return optuna.pruners.MedianPruner(n_startup_trials=5, n_warmup_steps=1)
+        return optuna.pruners.MedianPruner(n_startup_trials=5, n_warmup_steps=search.prune_warmup)
     if search.pruner == "successive_halving":
-        return optuna.pruners.SuccessiveHalvingPruner()
+        return optuna.pruners.SuccessiveHalvingPruner(min_resource=search.prune_warmup or "auto")
     return optuna.pruners.NopPruner()
 
 
