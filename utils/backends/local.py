@@ -81,7 +81,7 @@ class LocalBackend(Backend):
         _warn_more_cpus_than_cores(sweep)
         per_trial = runs_per_trial(sweep.spec)
         devices = self._devices(sweep, options.workers or default_workers(sweep), driver.slots * per_trial)
-        driver.slots = min(driver.slots, -(-len(devices) // per_trial))
+        driver.capacity = -(-len(devices) // per_trial)
         sweep_file = sweep.freeze()
 
         def queue(runs: list, write) -> None:
@@ -94,7 +94,8 @@ class LocalBackend(Backend):
         if not first:
             return Counter()
         search = sweep.spec.search
-        print(f"searching ({search.method}): {driver.slots} trial(s) at a time on {counted(len(devices), 'local worker')}"
+        print(f"searching ({search.method}): {min(driver.slots, driver.capacity)} trial(s) at a time on "
+              f"{counted(len(devices), 'local worker')}"
               f"; logs in {sweep.dir}")
         progress = Progress(max(len(first), (search.trials - len(driver.told)) * per_trial))
         previous = signal.signal(signal.SIGTERM, signal.default_int_handler)

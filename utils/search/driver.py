@@ -30,7 +30,8 @@ class Told:
 class SearchDriver:
     sweep: Sweep
     study: object                   # optuna.Study
-    slots: int                      # trials in flight at once
+    slots: int                      # trials in flight at once, whoever runs them (search.parallel)
+    capacity: int | None = None     # trials in flight that this driver can run itself (its workers)
     active: int = 0                 # trials in flight after the last step
     told: list[Told] = field(default_factory=list)
     reported: int = 0               # how many of `told` have been reported
@@ -38,6 +39,7 @@ class SearchDriver:
     def __post_init__(self) -> None:
         self.space = distributions(self.sweep.spec.search)
         self.ledger = LedgerFollower(self.sweep.ledger, self.sweep.spec.id)
+        self.mine: set[int] = set()     # trials in flight whose runs this driver started
         self._runs: dict[int, list[RunSpec]] = {}
         for run in self.sweep.runs:
             self._runs.setdefault(run.trial, []).append(run)
@@ -66,28 +68,39 @@ class SearchDriver:
         live process or job holds."""
         from optuna.trial import TrialState
         trials = self.study.get_trials(deepcopy=False)
-        start: list[RunSpec] = []
-        self.active = 0
+        in_flight = []
         for trial in trials:
             if trial.state != TrialState.RUNNING:
                 continue
             runs = self.runs_of(trial.number, trial.params)
-            states = [latest.get(run.key, {}).get("state") for run in runs]
-            if all(state in FINAL for state in states):
+            if all(latest.get(run.key, {}).get("state") in FINAL for run in runs):
                 self._tell(trial.number, runs, latest)
-                continue
-            self.active += 1
-            start += [run for run, state in zip(runs, states) if state not in FINAL and run.key not in live]
+            else:
+                in_flight.append(trial.number)
+        self.mine &= set(in_flight)
+        self.active = len(in_flight)
+        capacity = self.capacity or self.slots
+        start: list[RunSpec] = []
+        for number in in_flight:      # runs nobody holds: never started, or cut off (kill -9, a lost job)
+            waiting = self._waiting(self._runs[number], latest, live)
+            if waiting and (number in self.mine or len(self.mine) < capacity):
+                self.mine.add(number)
+                start += waiting
         asked = len(trials)
-        while self.active < self.slots and asked < self.sweep.spec.search.trials:
+        while self.active < self.slots and len(self.mine) < capacity and asked < self.sweep.spec.search.trials:
             self.study.sampler = make_sampler(self.sweep.spec.search, asked)
             trial = self.study.ask(self.space)
             # a trial may draw values an earlier one had: their runs are done already, and run once
-            start += [run for run in self.runs_of(trial.number, trial.params)
-                      if latest.get(run.key, {}).get("state") not in FINAL and run.key not in live]
+            start += self._waiting(self.runs_of(trial.number, trial.params), latest, live)
+            self.mine.add(trial.number)
             self.active += 1
             asked += 1
         return start
+
+    @staticmethod
+    def _waiting(runs: list[RunSpec], latest: dict[str, dict], live: set[str]) -> list[RunSpec]:
+        """Those of `runs` that have not ended and that no live process or job holds."""
+        return [run for run in runs if latest.get(run.key, {}).get("state") not in FINAL and run.key not in live]
 
     def run_ends(self, latest: dict[str, dict]) -> Counter:
         """The end state of each run of the trials this driver has told the study about."""
