@@ -107,15 +107,42 @@ def plan(experiment: ExperimentArg, set_: SetOption = None, backend: BackendOpti
         new = "new" if state == State.PLANNED and not change else ""
         rows.append([str(r.index), r.name, r.key, str(r.seed), state, f"changed: {change}" if change else new])
     print_table(["#", "run", "key", "seed", "state", "change"], rows)
+    chosen = backend_named(backend.value if backend else sweep.spec.backend)
+    to_run = [run for run, _ in plan_runs(sweep, latest).to_run]
+    if sweep.spec.search is not None:
+        _plan_search(sweep, chosen, to_run)
+        return
     points = len(sweep.runs) // len(sweep.spec.seeds)
     print(f"{sweep.spec.id}: {counted(len(sweep.runs), 'run')} ({counted(points, 'grid point')} x "
           f"{counted(len(sweep.spec.seeds), 'repetition')}); task {sweep.spec.task.ref}; output {sweep.dir}")
-    chosen = backend_named(backend.value if backend else sweep.spec.backend)
-    scripts = chosen.job_scripts(sweep, [run for run, _ in plan_runs(sweep, latest).to_run])
+    scripts = chosen.job_scripts(sweep, to_run)
     if scripts == []:
         print(f"\n# nothing to submit to {chosen.name}: every run is done or failed")
     for number, (runs, script) in enumerate(scripts or [], 1):
         print(f"\n# {chosen.name} job script {number} of {len(scripts)} ({counted(runs, 'run')})")
+        print(script)
+
+
+def _plan_search(sweep, chosen, to_run: list) -> None:
+    """A search's plan: its trials so far, and the job script of one trial for a cluster."""
+    from utils.sweeps.runs import grid_points, runs_per_trial, trial_runs
+    search, asked = sweep.spec.search, len({run.trial for run in sweep.runs})
+    print(f"{sweep.spec.id}: search ({search.method}) of {counted(search.trials, 'trial')}, {search.parallel} in "
+          f"flight, each {counted(runs_per_trial(sweep.spec), 'run')} ({counted(len(grid_points(sweep.spec)), 'grid point')}"
+          f" x {counted(len(sweep.spec.seeds), 'repetition')}); {asked} asked so far; task {sweep.spec.task.ref}; "
+          f"output {sweep.dir}")
+    if to_run:
+        example, what = [run for run in to_run if run.trial == to_run[0].trial], f"trial {to_run[0].trial}, to resume"
+    elif asked >= search.trials:
+        if chosen.job_scripts(sweep, []) is not None:
+            print(f"\n# nothing to submit to {chosen.name}: the search has asked for all its trials and they have ended")
+        return
+    else:
+        low = {name: dim.values[0] for name, dim in search.space.items()}
+        example = trial_runs(sweep.spec, asked, low, len(sweep.runs))
+        what = f"trial {asked} as an example: its values are drawn when it is submitted, shown at each range's low end"
+    for runs, script in chosen.job_scripts(sweep, example) or []:
+        print(f"\n# {chosen.name} job script of one trial ({what}; {counted(runs, 'run')})")
         print(script)
 
 

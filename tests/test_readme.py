@@ -13,11 +13,16 @@ def _block(language: str, first_line: str) -> str:
     return next(b for b in blocks if b.startswith(first_line))
 
 
-def test_tour_task_and_experiment_run(workspace: Path) -> None:
+def _tour_lab(workspace: Path, experiment: str) -> None:
+    """The tour's task and one of its experiment files, written where the tour puts them."""
     lab = workspace / "experiments" / "my_lab"
     lab.mkdir(parents=True)
     (lab / "exp.py").write_text(_block("python", "# experiments/my_lab/exp.py"))
-    (lab / "mlp.yaml").write_text(_block("yaml", "# experiments/my_lab/mlp.yaml"))
+    (lab / experiment).write_text(_block("yaml", f"# experiments/my_lab/{experiment}"))
+
+
+def test_tour_task_and_experiment_run(workspace: Path) -> None:
+    _tour_lab(workspace, "mlp.yaml")
     args = ["--set", "params.epochs=30", "--set", "repetitions=1", "--set", "grid.lr=[0.01]"]
     plan = neuro("plan", "experiments/my_lab/mlp.yaml", cwd=workspace)
     assert "18 runs (6 grid points x 3 repetitions)" in plan.stdout
@@ -31,10 +36,7 @@ def test_tour_task_and_experiment_run(workspace: Path) -> None:
 
 
 def test_tour_search_runs(workspace: Path) -> None:
-    lab = workspace / "experiments" / "my_lab"
-    lab.mkdir(parents=True)
-    (lab / "exp.py").write_text(_block("python", "# experiments/my_lab/exp.py"))
-    (lab / "mlp_search.yaml").write_text(_block("yaml", "# experiments/my_lab/mlp_search.yaml"))
+    _tour_lab(workspace, "mlp_search.yaml")
     args = ["--set", "search.trials=4", "--set", "params.epochs=30", "--set", "repetitions=1"]
     result = neuro("run", "experiments/my_lab/mlp_search.yaml", *args, cwd=workspace)
     assert result.returncode == 0, result.stderr

@@ -120,6 +120,15 @@ def test_a_searched_parameter_cannot_also_be_fixed(workspace: Path, capsys) -> N
     assert "search.space.x: also set in params; remove it from params or from search.space" in capsys.readouterr().err
 
 
+def test_plan_of_a_search_shows_one_trials_job_script_and_writes_nothing(workspace: Path) -> None:
+    path = search_file(workspace, repetitions=2)
+    shown = neuro("plan", str(path), "--backend", "sge", cwd=workspace)
+    assert shown.returncode == 0, shown.stderr
+    assert "search (tpe) of 8 trials, 1 in flight, each 2 runs (1 grid point x 2 repetitions); 0 asked so far" in shown.stdout
+    assert "# sge job script of one trial (trial 0 as an example" in shown.stdout and "#$ -t 1-2" in shown.stdout
+    assert not (workspace / "training_data" / "tasks").exists()
+
+
 # --- the samplers, as the search configures them ------------------------------------------------------
 
 def test_tpe_finds_the_optimum_clearly_better_than_random_over_seeds() -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections import Counter
 from dataclasses import dataclass
-
 from typing import TYPE_CHECKING
 
 from utils.errors import NeuroError

@@ -21,9 +21,9 @@ from utils.execution.progress import Progress
 from utils.reporting.table import counted
 from utils.sweeps.plan import Plan, Rerun
 from utils.sweeps.process import is_neuro_process, process_alive
+from utils.sweeps.runs import runs_per_trial
 from utils.sweeps.states import ACTIVE, State
 from utils.sweeps.status import HOST, effective_state
-from utils.sweeps.runs import runs_per_trial
 from utils.sweeps.sweep import Sweep
 
 if TYPE_CHECKING:
