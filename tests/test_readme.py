@@ -37,10 +37,10 @@ def test_tour_task_and_experiment_run(workspace: Path) -> None:
 
 def test_tour_search_runs(workspace: Path) -> None:
     _tour_lab(workspace, "mlp_search.yaml")
-    args = ["--set", "search.trials=4", "--set", "params.epochs=30", "--set", "repetitions=1"]
+    args = ["--set", "search.trials=3", "--set", "params.epochs=20", "--set", "repetitions=1"]
     result = neuro("run", "experiments/my_lab/mlp_search.yaml", *args, cwd=workspace)
     assert result.returncode == 0, result.stderr
-    assert "my_lab/mlp_search: 4 of 4 trials: 4 complete; best mse" in result.stdout
+    assert "my_lab/mlp_search: 3 of 3 trials: 3 complete; best mse" in result.stdout
     shown = neuro("results", "experiments/my_lab/mlp_search.yaml", *args, cwd=workspace).stdout.splitlines()
     assert shown[0].split() == ["trial", "state", "hidden", "lr", "activation", "mse"]
     best = next(line for line in shown if line.startswith("best configuration"))

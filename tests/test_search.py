@@ -57,9 +57,22 @@ def study_of(workspace: Path, name: str = "opt"):
     return optuna.load_study(study_name=f"tasks/{name}", storage=JournalStorage(JournalFileBackend(str(path))))
 
 
+def _events(workspace: Path, name: str = "opt") -> list[dict]:
+    """The state events of the search's runs, oldest first ([] before the ledger exists)."""
+    if not (workspace / "training_data" / "ledger.jsonl").exists():
+        return []
+    return [e for e in ledger_events(workspace) if e.get("experiment") == f"tasks/{name}" and "state" in e]
+
+
 def done_per_key(workspace: Path, name: str = "opt") -> Counter:
-    return Counter(e["key"] for e in ledger_events(workspace)
-                   if e.get("experiment") == f"tasks/{name}" and e.get("state") == "done")
+    return Counter(e["key"] for e in _events(workspace, name) if e["state"] == "done")
+
+
+def _wait_for(condition, timeout_s: float = 120) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)
 
 
 # --- the section, checked before anything runs ------------------------------------------------------
@@ -154,6 +167,34 @@ def test_tpe_finds_the_optimum_clearly_better_than_random_over_seeds() -> None:
     assert statistics.fmean(regret["tpe"]) < 0.5 * statistics.fmean(regret["random"])
 
 
+@pytest.mark.parametrize("pruner", ["median", "successive_halving"])
+def test_each_pruner_stops_poor_trials_but_never_before_the_warmup(pruner: str) -> None:
+    """The pruners as the search configures them, on trials whose curves rise to their final score."""
+    import optuna
+    from utils.search.space import Dimension, SearchSpec
+    from utils.search.study import distributions, make_pruner, make_sampler, quiet_optuna
+    quiet_optuna()
+    search = SearchSpec(trials=20, space={"x": Dimension("uniform", [-5.0, 5.0])}, method="random", pruner=pruner,
+                        prune_warmup=3)
+    study = optuna.create_study(direction="maximize", pruner=make_pruner(search))
+    stopped_at, pruned_finals = [], []
+    for number in range(20):
+        study.sampler = make_sampler(search, number)
+        trial = study.ask(distributions(search))
+        final = score_of(OptimumParams(x=trial.params["x"]))
+        for step in range(10):
+            trial.report(final - 1 / (step + 1), step)
+            if trial.should_prune():
+                stopped_at.append(step)
+                pruned_finals.append(final)
+                study.tell(trial, state=optuna.trial.TrialState.PRUNED)
+                break
+        else:
+            study.tell(trial, final)
+    assert len(stopped_at) >= 4 and min(stopped_at) >= 3
+    assert study.best_value > max(pruned_finals)                   # the best trial ran to the end
+
+
 # --- end to end on the local pool ----------------------------------------------------------------------
 
 def test_a_local_search_runs_every_trial_as_runs_and_finds_the_optimum(workspace: Path) -> None:
@@ -184,7 +225,7 @@ def test_trials_do_not_wait_for_a_batch(workspace: Path) -> None:
     path = search_file(workspace, method="random", trials=6, parallel=2, params="{epochs: 1}",
                        space="x: {uniform: [0, 3]}\nsleep_s: {uniform: [0.0, 1.5]}")
     assert neuro("run", str(path), "--workers", "2", cwd=workspace).returncode == 0
-    events = [e for e in ledger_events(workspace) if e.get("experiment") == "tasks/opt" and "state" in e]
+    events = _events(workspace)
     queued = {e["run"]: e["time"] for e in events if e["state"] == "queued"}
     ended = {e["run"]: e["time"] for e in events if e["state"] == "done"}
     trial = lambda n: f"trial{n:04d}__rep0"  # noqa: E731
@@ -193,25 +234,23 @@ def test_trials_do_not_wait_for_a_batch(workspace: Path) -> None:
 
 
 def test_kill_9_of_the_driver_then_run_again_loses_and_repeats_nothing(workspace: Path) -> None:
-    path = search_file(workspace, trials=8, parallel=2, repetitions=2, params="{epochs: 4, sleep_s: 0.15}")
+    path = search_file(workspace, trials=6, parallel=2, repetitions=2, params="{epochs: 4, sleep_s: 0.15}")
     driver = neuro_popen("run", str(path), "--workers", "2", cwd=workspace)
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and len(done_per_key(workspace) if (workspace / "training_data" / "ledger.jsonl").exists() else {}) < 5:
-        time.sleep(0.2)
+    _wait_for(lambda: len(done_per_key(workspace)) >= 4)
+    _wait_for(lambda: _events(workspace)[-1]["state"] == "running")
+    time.sleep(0.25)                                       # mid-way through a run (each takes 0.6 s)
     os.kill(driver.pid, signal.SIGKILL)
     driver.wait()
     cut = study_of(workspace)
-    assert 0 < len([t for t in cut.trials if t.state.name == "COMPLETE"]) < 8
+    assert 0 < len([t for t in cut.trials if t.state.name == "COMPLETE"]) < 6
     again = neuro("run", str(path), cwd=workspace)
     assert again.returncode == 0, again.stderr
     study = study_of(workspace)
-    assert [t.number for t in study.trials] == list(range(8))
+    assert [t.number for t in study.trials] == list(range(6))
     assert all(t.state.name == "COMPLETE" for t in study.trials)
     done = done_per_key(workspace)
-    assert len(done) == 16 and set(done.values()) == {1}, "a run lost or run twice"
-    events = [e for e in ledger_events(workspace) if e.get("experiment") == "tasks/opt" and "state" in e]
-    cut_off = {e["run"] for e in events if e["state"] == "interrupted"}
-    assert cut_off, "kill -9 cut runs off mid-way"
+    assert len(done) == 12 and set(done.values()) == {1}, "a run lost or run twice"
+    assert any(e["state"] == "interrupted" for e in _events(workspace)), "kill -9 cut a run off mid-way"
 
 
 def test_two_drivers_share_one_study(workspace: Path) -> None:
@@ -239,7 +278,7 @@ def test_poor_trials_are_pruned_not_failed(workspace: Path) -> None:
     assert states["PRUNED"] >= 2 and states["COMPLETE"] >= 5 and not states["FAIL"]
     pruned = [t for t in study.trials if t.state.name == "PRUNED"]
     assert all(len(t.intermediate_values) < 5 for t in pruned)            # stopped before the last epoch
-    events = {e["run"]: e for e in ledger_events(workspace) if e.get("experiment") == "tasks/opt" and "state" in e}
+    events = {e["run"]: e for e in _events(workspace)}
     for trial in pruned:
         event = events[f"trial{trial.number:04d}__rep0"]
         assert event["state"] == "pruned" and "median pruner" in event["error"]

@@ -47,10 +47,21 @@ def sge():
 def backend(request, monkeypatch) -> str:
     """Each backend in turn, with the scheduler's client environment set for `neuro`."""
     if request.param != "local":
-        scheduler: Scheduler = request.getfixturevalue(request.param)
-        for key, value in scheduler.env.items():
-            monkeypatch.setenv(key, value)
+        _client_environment(request, monkeypatch)
     return request.param
+
+
+@pytest.fixture(params=["slurm", "sge"])
+def cluster(request, monkeypatch) -> str:
+    """Each real scheduler in turn (the local pool has its own tests), its client environment set."""
+    _client_environment(request, monkeypatch)
+    return request.param
+
+
+def _client_environment(request, monkeypatch) -> None:
+    scheduler: Scheduler = request.getfixturevalue(request.param)
+    for key, value in scheduler.env.items():
+        monkeypatch.setenv(key, value)
 
 
 def run_args(backend: str) -> list[str]:

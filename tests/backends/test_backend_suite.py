@@ -93,23 +93,21 @@ def _started(workspace: Path) -> bool:
     return ledger.exists() and any(e["state"] == "running" for e in ledger_events(workspace))
 
 
-def test_a_search_keeps_its_trials_in_flight_and_finds_the_optimum(backend: str, tmp_path: Path) -> None:
-    """Six trials, three at a time: each trial goes out as soon as a slot frees; without --wait a
-    cluster search submits one round and a later `neuro run` continues it."""
+def test_a_search_submits_each_trial_as_a_slot_frees_and_finds_the_optimum(cluster: str, tmp_path: Path) -> None:
+    """Five trials, two at a time, each its own array; without --wait a search submits one round and
+    a later `neuro run` continues it (the local pool's search: tests/test_search.py)."""
     from tests.test_search import done_per_key, search_file, study_of
-    path = search_file(tmp_path, method="random", trials=6, parallel=3,
+    path = search_file(tmp_path, method="random", trials=5, parallel=2,
                        space="x: {uniform: [0.5, 2.0]}\nlr: {log_uniform: [3.0e-4, 3.0e-3]}")
-    if backend != "local":
-        first = neuro("run", str(path), "--backend", backend, cwd=tmp_path)
-        assert first.returncode == 0, first.stderr
-        assert first.stdout.count("submitted 1 run") == 3 and "--wait keeps it going" in first.stdout
-    result = neuro("run", str(path), *run_args(backend), cwd=tmp_path)
+    first = neuro("run", str(path), "--backend", cluster, cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    assert first.stdout.count("submitted 1 run") == 2 and "--wait keeps it going" in first.stdout
+    result = neuro("run", str(path), *run_args(cluster), cwd=tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "6 of 6 trials: 6 complete" in result.stdout
+    assert "5 of 5 trials: 5 complete" in result.stdout
     study = study_of(tmp_path)
     assert 1 - study.best_value < 0.1 and abs(study.best_params["x"] - 1.3) < 0.3
     done = done_per_key(tmp_path)
-    assert len(done) == 6 and set(done.values()) == {1}
-    if backend != "local":
-        queued = [e for e in ledger_events(tmp_path) if e.get("state") == "queued"]
-        assert len({e["array_job"] for e in queued}) == 6 and all(e["backend"] == backend for e in queued)
+    assert len(done) == 5 and set(done.values()) == {1}
+    queued = [e for e in ledger_events(tmp_path) if e.get("state") == "queued"]
+    assert len({e["array_job"] for e in queued}) == 5 and all(e["backend"] == cluster for e in queued)

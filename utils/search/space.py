@@ -3,7 +3,7 @@ checked against the task's parameters (type and range) before anything runs."""
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Callable
 
 KINDS = ("log_uniform", "uniform", "int", "choice")
