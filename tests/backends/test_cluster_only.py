@@ -7,8 +7,6 @@ import subprocess
 import time
 from pathlib import Path
 
-import pytest
-
 from tests.conftest import ledger_events, neuro, toy_experiment
 
 
@@ -50,14 +48,11 @@ def test_scontrol_requeue_resumes_the_run_from_its_checkpoint(slurm, tmp_path: P
     assert ledger_events(tmp_path)[-1]["metrics"]["epochs_run"] < 10
 
 
-@pytest.mark.parametrize("scheduler", ["slurm", "sge"])
-def test_large_sweeps_are_split_into_several_arrays(scheduler: str, request, tmp_path: Path, monkeypatch) -> None:
-    for key, value in request.getfixturevalue(scheduler).env.items():
-        monkeypatch.setenv(key, value)
-    section = "slurm" if scheduler == "slurm" else "qsub"
+def test_large_sweeps_are_split_into_several_arrays(cluster: str, tmp_path: Path) -> None:
+    section = "slurm" if cluster == "slurm" else "qsub"
     exp = toy_experiment(tmp_path, grid="x: [1.0, 2.0, 3.0, 4.0, 5.0]", repetitions=1, params="{epochs: 1}",
                          extra=f"{section}: {{max_array_size: 2}}\n")
-    result = neuro("run", str(exp), "--backend", scheduler, "--wait", cwd=tmp_path)
+    result = neuro("run", str(exp), "--backend", cluster, "--wait", cwd=tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
     queued = [e for e in ledger_events(tmp_path) if e["state"] == "queued"]
     arrays = {e["array_job"] for e in queued}
@@ -68,22 +63,19 @@ def test_large_sweeps_are_split_into_several_arrays(scheduler: str, request, tmp
     assert f"neuro code from {tmp_path / 'training_data' / '.code'}" in log
 
 
-@pytest.mark.parametrize("scheduler", ["slurm", "sge"])
-def test_runs_in_flight_are_not_submitted_twice(scheduler: str, request, tmp_path: Path, monkeypatch) -> None:
-    for key, value in request.getfixturevalue(scheduler).env.items():
-        monkeypatch.setenv(key, value)
+def test_runs_in_flight_are_not_submitted_twice(cluster: str, tmp_path: Path) -> None:
     exp = toy_experiment(tmp_path, grid="x: [1.0]", repetitions=1, params="{epochs: 40, sleep_s: 0.5}")
-    assert neuro("run", str(exp), "--backend", scheduler, cwd=tmp_path).returncode == 0
+    assert neuro("run", str(exp), "--backend", cluster, cwd=tmp_path).returncode == 0
     run_dir = tmp_path / "training_data" / "tasks" / "toy" / "x=1.0__rep0"
     _wait(lambda: _status(run_dir).get("state") == "running")
     running = ledger_events(tmp_path)[-1]
-    assert running["backend"] == scheduler and running["array_job"] == ledger_events(tmp_path)[0]["array_job"]
-    again = neuro("run", str(exp), "--backend", scheduler, cwd=tmp_path)
+    assert running["backend"] == cluster and running["array_job"] == ledger_events(tmp_path)[0]["array_job"]
+    again = neuro("run", str(exp), "--backend", cluster, cwd=tmp_path)
     assert "1 run: 0 done, 1 queued or running already (another `neuro run` or a cluster job), 0 to run" in again.stdout
     assert [e["state"] for e in ledger_events(tmp_path)] == ["queued", "running"]
     status = neuro("status", str(exp), cwd=tmp_path).stdout
     assert "running" in status and running["job_id"] in status
-    assert "cancelled 1 run (1 " + scheduler + ")" in neuro("cancel", str(exp), cwd=tmp_path).stdout
+    assert "cancelled 1 run (1 " + cluster + ")" in neuro("cancel", str(exp), cwd=tmp_path).stdout
     assert ledger_events(tmp_path)[-1]["state"] == "cancelled"
 
 
@@ -99,15 +91,11 @@ def test_preemption_signal_checkpoints_requeues_and_resumes(slurm, tmp_path: Pat
     assert "resumed from checkpoint last.pt (epoch" in (run_dir / "stdout.log").read_text()
 
 
-@pytest.mark.parametrize("scheduler", ["slurm", "sge"])
-def test_a_project_path_with_spaces_quotes_and_substitutions(scheduler: str, request, tmp_path: Path,
-                                                            monkeypatch) -> None:
-    for key, value in request.getfixturevalue(scheduler).env.items():
-        monkeypatch.setenv(key, value)
+def test_a_project_path_with_spaces_quotes_and_substitutions(cluster: str, tmp_path: Path) -> None:
     workspace = tmp_path / "my lab's $(touch pwned) `x` project"
     workspace.mkdir()
     exp = toy_experiment(workspace, grid="x: [1.0, 2.0]", repetitions=1, params="{epochs: 1}")
-    result = neuro("run", str(exp), "--backend", scheduler, "--wait", cwd=workspace)
+    result = neuro("run", str(exp), "--backend", cluster, "--wait", cwd=workspace)
     assert result.returncode == 0, result.stdout + result.stderr
     assert [e["state"] for e in ledger_events(workspace)][-1] == "done"
     assert len([e for e in ledger_events(workspace) if e["state"] == "done"]) == 2
