@@ -17,18 +17,21 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "tasks")]
 
+from optimum import OptimumParams, score_of  # noqa: E402
 from utils.experiment.spec import load_spec  # noqa: E402
 from utils.search.driver import SearchDriver  # noqa: E402
-from utils.search.study import open_study  # noqa: E402
+from utils.search.space import SearchSpec  # noqa: E402
+from utils.search.study import distributions, make_sampler, open_study, quiet_optuna  # noqa: E402
 from utils.sweeps.states import State  # noqa: E402
 from utils.sweeps.sweep import Sweep  # noqa: E402
 from utils.sweeps.workspace import Workspace  # noqa: E402
 
 
-def search(workdir: Path, method: str, trials: int) -> list[float]:
-    """Seconds of each driver step (a trial ended, the next asked), a run ending at once each time."""
+def search(workdir: Path, method: str, trials: int) -> tuple[list[float], SearchSpec]:
+    """Seconds of each driver step (a trial ended, the next asked), a run ending at once each time; and
+    the search as the experiment file declared it."""
     experiment = workdir / f"{method}.yaml"
     experiment.write_text(f"name: {method}\ntask: {ROOT / 'tests/tasks/optimum.py'}:train\n"
                           "metric: {name: score, mode: max}\n"
@@ -36,11 +39,9 @@ def search(workdir: Path, method: str, trials: int) -> list[float]:
                           "lr: {log_uniform: [1.0e-6, 1.0]}, layers: {int: [1, 8]}, loss: {choice: [mse, poisson]}}}\n")
     sweep = Sweep.build(load_spec(experiment), Workspace(workdir))
     driver = SearchDriver(sweep, open_study(sweep.spec, sweep.dir), slots=1)
-    score = {}
 
     def queue(runs, write) -> None:
         write([sweep.event(run, State.QUEUED) for run in runs])
-        score.update({run.key: run for run in runs})
 
     steps = []
     while True:
@@ -48,26 +49,18 @@ def search(workdir: Path, method: str, trials: int) -> list[float]:
         runs = driver.next_runs(queue)
         steps.append(time.perf_counter() - started)
         if not runs:
-            break
-        from optimum import OptimumParams, score_of
-        sweep.ledger.append_many([sweep.event(run, State.DONE, metrics={"score": score_of(OptimumParams(
-            **{k: v for k, v in run.params.items() if k in OptimumParams.__dataclass_fields__}))}) for run in runs])
-    return steps
+            return steps, sweep.spec.search
+        sweep.ledger.append_many([sweep.event(run, State.DONE, metrics={"score": score_of(OptimumParams(**run.params))})
+                                  for run in runs])
 
 
-def in_memory(method: str, trials: int) -> list[float]:
+def in_memory(search: SearchSpec) -> list[float]:
     """The reference: Optuna alone, in memory, the same sampler and objective, seconds per trial."""
     import optuna
-    from optimum import OptimumParams, score_of
-    from utils.search.space import Dimension, SearchSpec
-    from utils.search.study import distributions, make_sampler, quiet_optuna
     quiet_optuna()
-    search = SearchSpec(trials=trials, method=method, space={
-        "x": Dimension("uniform", [-5.0, 5.0]), "lr": Dimension("log_uniform", [1e-6, 1.0]),
-        "layers": Dimension("int", [1, 8]), "loss": Dimension("choice", ["mse", "poisson"])})
     study = optuna.create_study(direction="maximize")
     steps = []
-    for number in range(trials):
+    for number in range(search.trials):
         started = time.perf_counter()
         study.sampler = make_sampler(search, number)
         trial = study.ask(distributions(search))
@@ -80,13 +73,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--trials", type=int, default=1000)
     args = parser.parse_args()
-    sys.path.insert(0, str(ROOT / "tests" / "tasks"))
     print(f"search driver, {args.trials} trials of one run each ending at once (journal file + ledger on disk):")
     print(f"  {'':<6}  {'driver':>8}  {'last 100':>8}  {'Optuna alone':>12}  {'last 100':>8}  {'overhead':>8}  (ms/trial)")
     for method in ("random", "tpe"):
         with tempfile.TemporaryDirectory() as tmp:
-            steps = search(Path(tmp), method, args.trials)[:-1]      # the last step ends the search
-        reference = in_memory(method, args.trials)
+            steps, declared = search(Path(tmp), method, args.trials)
+        steps = steps[:-1]                                     # the last step ends the search
+        reference = in_memory(declared)
         mean, ref = 1000 * sum(steps) / len(steps), 1000 * sum(reference) / len(reference)
         print(f"  {method:<6}  {mean:8.1f}  {1000 * sum(steps[-100:]) / 100:8.1f}  {ref:12.1f}  "
               f"{1000 * sum(reference[-100:]) / 100:8.1f}  {mean - ref:8.1f}")

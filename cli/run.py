@@ -131,17 +131,17 @@ def _plan_search(sweep, chosen, to_run: list) -> None:
           f"flight, each {counted(runs_per_trial(sweep.spec), 'run')} ({counted(len(grid_points(sweep.spec)), 'grid point')}"
           f" x {counted(len(sweep.spec.seeds), 'repetition')}); {asked} asked so far; task {sweep.spec.task.ref}; "
           f"output {sweep.dir}")
+    example, what = [], ""
     if to_run:
         example, what = [run for run in to_run if run.trial == to_run[0].trial], f"trial {to_run[0].trial}, to resume"
-    elif asked >= search.trials:
-        if chosen.job_scripts(sweep, []) is not None:
-            print(f"\n# nothing to submit to {chosen.name}: the search has asked for all its trials and they have ended")
-        return
-    else:
+    elif asked < search.trials:
         low = {name: dim.values[0] for name, dim in search.space.items()}
         example = trial_runs(sweep.spec, asked, low, len(sweep.runs))
         what = f"trial {asked} as an example: its values are drawn when it is submitted, shown at each range's low end"
-    for runs, script in chosen.job_scripts(sweep, example) or []:
+    scripts = chosen.job_scripts(sweep, example)
+    if scripts == []:
+        print(f"\n# nothing to submit to {chosen.name}: the search has asked for all its trials and they have ended")
+    for runs, script in scripts or []:
         print(f"\n# {chosen.name} job script of one trial ({what}; {counted(runs, 'run')})")
         print(script)
 

@@ -137,8 +137,9 @@ class ClusterBackend(Backend):
                       f"(job {submitted[-1]})")
 
         while True:
+            told = len(driver.told)
             driver.next_runs(queue)
-            report_told(driver)
+            report_told(driver.told[told:], sweep.spec.metric.name)
             if not options.wait or driver.finished:
                 break
             time.sleep(poll_s)

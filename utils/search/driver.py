@@ -34,7 +34,6 @@ class SearchDriver:
     capacity: int | None = None     # trials in flight that this driver can run itself (its workers)
     active: int = 0                 # trials in flight after the last step
     told: list[Told] = field(default_factory=list)
-    reported: int = 0               # how many of `told` have been reported
 
     def __post_init__(self) -> None:
         self.space = distributions(self.sweep.spec.search)

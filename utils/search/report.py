@@ -6,13 +6,11 @@ from collections import Counter
 from utils.reporting.table import counted
 
 
-def report_told(driver) -> None:
-    """One line per trial the driver told the study about since the last call."""
-    metric = driver.sweep.spec.metric.name
-    for told in driver.told[driver.reported:]:
-        detail = f"{metric} {told.value:.4g}" if told.value is not None else told.reason
-        print(f"trial {told.number}: {told.state}" + (f", {detail}" if detail else ""))
-    driver.reported = len(driver.told)
+def report_told(told: list, metric: str) -> None:
+    """One line per trial told to the study (`Told`s)."""
+    for trial in told:
+        detail = f"{metric} {trial.value:.4g}" if trial.value is not None else trial.reason
+        print(f"trial {trial.number}: {trial.state}" + (f", {detail}" if detail else ""))
 
 
 def study_summary(study, spec) -> str:
@@ -29,9 +27,7 @@ def study_summary(study, spec) -> str:
 
 def best_trial(study):
     """The best complete trial, or None before one has completed."""
-    from optuna.trial import TrialState
-    complete = [t for t in study.get_trials(deepcopy=False) if t.state == TrialState.COMPLETE]
-    if not complete:
+    try:
+        return study.best_trial
+    except ValueError:       # Optuna's word for "no trial has completed yet"
         return None
-    pick = max if study.direction.name == "MAXIMIZE" else min
-    return pick(complete, key=lambda t: t.value)

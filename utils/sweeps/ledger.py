@@ -54,7 +54,7 @@ class Ledger:
     def latest(self, experiment: str) -> dict[str, dict[str, Any]]:
         """The last state event of each run key of `experiment` (events about where a run's files are,
         which carry no state, are skipped)."""
-        return {event["key"]: event for event in self.events(experiment) if "key" in event and "state" in event}
+        return LedgerFollower(self, experiment).latest()
 
 
 @dataclass
