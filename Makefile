@@ -1,13 +1,14 @@
 # Two commands set everything up on a fresh machine:
 #   make run    create .venv if missing, install, run configs/quickstart.yaml locally, print its results
 #   make test   same environment, the whole test suite
+#   make lint   ruff (lint, import order) and mypy (the engine and the CLI), tools pinned in requirements-dev.txt
 PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 NEURO  := $(VENV)/bin/neuro
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test bench clean
+.PHONY: run test lint bench clean
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -22,6 +23,16 @@ run: $(STAMP)
 test: $(STAMP)
 	$(PY) -m pytest -q
 
+$(VENV)/.dev-installed: $(STAMP) requirements-dev.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+lint: $(VENV)/.dev-installed
+	$(VENV)/bin/ruff check cli utils experiments tests bench
+	rm -rf build/typecheck && mkdir -p build/typecheck/neuro
+	ln -s ../../../cli ../../../utils ../../../experiments build/typecheck/neuro/
+	$(VENV)/bin/mypy
+
 bench: $(STAMP)
 	$(PY) bench/snn_epoch.py
 	$(PY) bench/dispatch.py
@@ -32,4 +43,4 @@ bench: $(STAMP)
 	$(PY) bench/search.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) .pytest_cache build

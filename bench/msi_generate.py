@@ -18,8 +18,8 @@ from pathlib import Path  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from experiments.multisensory.data import write_stimuli  # noqa: E402
-from experiments.multisensory.stimuli import Generator, StimulusSpec  # noqa: E402
+from neuro.experiments.multisensory.data import write_stimuli  # noqa: E402
+from neuro.experiments.multisensory.stimuli import Generator, StimulusSpec  # noqa: E402
 
 
 def main() -> None:

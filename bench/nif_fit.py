@@ -21,11 +21,11 @@ sys.path.insert(0, str(ROOT))
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 import yaml  # noqa: E402
-
-from experiments.nif.model import NIF, ObservationModel, direct_observation  # noqa: E402
-from experiments.nif.synthetic import SyntheticSpec, simulate  # noqa: E402
-from experiments.nif.task import _train_epoch  # noqa: E402
 from timing import best_of, timed_run  # noqa: E402
+
+from neuro.experiments.nif.model import NIF, ObservationModel, direct_observation  # noqa: E402
+from neuro.experiments.nif.synthetic import SyntheticSpec, simulate  # noqa: E402
+from neuro.experiments.nif.task import _train_epoch  # noqa: E402
 
 
 def observation() -> None:
@@ -34,8 +34,8 @@ def observation() -> None:
         torch.manual_seed(0)
         model = ObservationModel(6, side, voxels, 2)
         u = torch.rand(3, 6, side, side)
-        separable = best_of(5, lambda: model(u).square().sum().backward())
-        direct = best_of(5, lambda: direct_observation(model, u).square().sum().backward())
+        separable = best_of(5, lambda model=model, u=u: model(u).square().sum().backward())
+        direct = best_of(5, lambda model=model, u=u: direct_observation(model, u).square().sum().backward())
         with torch.no_grad():
             difference = (model(u) - direct_observation(model, u)).abs().max().item()
         print(f"  {area} ({voxels} voxels, {side}x{side}): separable {separable * 1000:6.1f} ms, direct "

@@ -20,13 +20,14 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "tasks")]
 
 from optimum import OptimumParams, score_of  # noqa: E402
-from utils.experiment.spec import load_spec  # noqa: E402
-from utils.search.driver import SearchDriver  # noqa: E402
-from utils.search.space import SearchSpec  # noqa: E402
-from utils.search.study import distributions, make_sampler, open_study, quiet_optuna  # noqa: E402
-from utils.sweeps.states import State  # noqa: E402
-from utils.sweeps.sweep import Sweep  # noqa: E402
-from utils.sweeps.workspace import Workspace  # noqa: E402
+
+from neuro.utils.experiment.spec import load_spec  # noqa: E402
+from neuro.utils.search.driver import SearchDriver  # noqa: E402
+from neuro.utils.search.space import SearchSpec  # noqa: E402
+from neuro.utils.search.study import distributions, make_sampler, open_study, quiet_optuna  # noqa: E402
+from neuro.utils.sweeps.states import State  # noqa: E402
+from neuro.utils.sweeps.sweep import Sweep  # noqa: E402
+from neuro.utils.sweeps.workspace import Workspace  # noqa: E402
 
 
 def search(workdir: Path, method: str, trials: int) -> tuple[list[float], SearchSpec]:

@@ -16,9 +16,9 @@ import torch.nn.functional as F
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from experiments.sound_localisation.data import make_ipd_data  # noqa: E402
-from experiments.sound_localisation.model import SoundLocalisationSNN  # noqa: E402
-from experiments.sound_localisation.params import SoundLocalisationParams  # noqa: E402
+from neuro.experiments.sound_localisation.data import make_ipd_data  # noqa: E402
+from neuro.experiments.sound_localisation.model import SoundLocalisationSNN  # noqa: E402
+from neuro.experiments.sound_localisation.params import SoundLocalisationParams  # noqa: E402
 from tests.sound_localisation.reference import reference_snn  # noqa: E402
 
 

@@ -23,13 +23,13 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 import yaml  # noqa: E402
-
-from experiments.auditory_strf.metrics import psth  # noqa: E402
-from experiments.auditory_strf.model import AdapTrans, build_model  # noqa: E402
-from experiments.auditory_strf.params import MODELS  # noqa: E402
-from experiments.auditory_strf.synthetic import SyntheticSpec, simulate  # noqa: E402
-from experiments.auditory_strf.task import _train_epoch  # noqa: E402
 from timing import best_of, neuro, timed_run  # noqa: E402
+
+from neuro.experiments.auditory_strf.metrics import psth  # noqa: E402
+from neuro.experiments.auditory_strf.model import AdapTrans, build_model  # noqa: E402
+from neuro.experiments.auditory_strf.params import MODELS  # noqa: E402
+from neuro.experiments.auditory_strf.synthetic import SyntheticSpec, simulate  # noqa: E402
+from neuro.experiments.auditory_strf.task import _train_epoch  # noqa: E402
 
 TAPS = 651
 
@@ -44,7 +44,7 @@ def epoch_times(x: torch.Tensor, y: torch.Tensor) -> None:
             torch.manual_seed(0)
             model = build_model(name, prefilter, "default", 34, 73, 5.0, 9, 20, 10, "causal")
             optimiser = torch.optim.AdamW(model.parameters(), lr=1e-3)
-            row.append(best_of(2, lambda: _train_epoch(model, optimiser, x, y, order, 2, "cpu")))
+            row.append(best_of(2, lambda model=model, optimiser=optimiser: _train_epoch(model, optimiser, x, y, order, 2, "cpu")))
         print(f"  {name:<10} {row[0]:7.2f} {row[1]:10.2f}")
 
 

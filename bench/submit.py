@@ -24,7 +24,7 @@ from tests.clusters.daemons import Unavailable, start_slurm  # noqa: E402
 
 def neuro(*args: str, workspace: Path, env: dict) -> tuple[float, str]:
     started = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "cli.main", *args], cwd=workspace, capture_output=True, text=True,
+    done = subprocess.run([sys.executable, "-m", "neuro.cli.main", *args], cwd=workspace, capture_output=True, text=True,
                           env={**os.environ, **env, "NEURO_WORKSPACE": str(workspace)})
     elapsed = time.perf_counter() - started
     if done.returncode not in (0, 1):
@@ -44,9 +44,9 @@ def experiment(workspace: Path, name: str, runs: int) -> Path:
 
 def fill_ledger(workspace: Path, exp: Path) -> None:
     """The events a finished sweep leaves: queued, running and done for every run."""
-    from utils.experiment.spec import load_spec
-    from utils.sweeps.sweep import Sweep
-    from utils.sweeps.workspace import Workspace
+    from neuro.utils.experiment.spec import load_spec
+    from neuro.utils.sweeps.sweep import Sweep
+    from neuro.utils.sweeps.workspace import Workspace
     sweep = Sweep.build(load_spec(exp), Workspace(workspace))
     base = {"experiment": sweep.spec.id, "backend": "slurm", "array_job": "1"}
     events = [{**base, "key": r.key, "run": r.name, "state": state, "job_id": f"1_{r.index}",

@@ -21,7 +21,7 @@ def best_of(runs: int, work: Callable[[], object]) -> float:
 
 def neuro(workspace: Path, *args: str) -> subprocess.CompletedProcess:
     """The `neuro` command with `workspace` as its workspace and current directory."""
-    return subprocess.run([sys.executable, "-m", "cli.main", *args], cwd=workspace, capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "neuro.cli.main", *args], cwd=workspace, capture_output=True, text=True,
                           env={**os.environ, "NEURO_WORKSPACE": str(workspace)})
 
 

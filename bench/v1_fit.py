@@ -24,13 +24,13 @@ import torch  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from experiments.v1_population.data import load_data, region_folder  # noqa: E402
-from experiments.v1_population.dense import DenseFitter  # noqa: E402
-from experiments.v1_population.fitting import TorchFitter, penalties  # noqa: E402
-from experiments.v1_population.model import build_model  # noqa: E402
-from experiments.v1_population.params import V1Params  # noqa: E402
-from experiments.v1_population.task import _epoch, _inputs, train  # noqa: E402
-from utils.execution.context import RunContext  # noqa: E402
+from neuro.experiments.v1_population.data import load_data, region_folder  # noqa: E402
+from neuro.experiments.v1_population.dense import DenseFitter  # noqa: E402
+from neuro.experiments.v1_population.fitting import TorchFitter, penalties  # noqa: E402
+from neuro.experiments.v1_population.model import build_model  # noqa: E402
+from neuro.experiments.v1_population.params import V1Params  # noqa: E402
+from neuro.experiments.v1_population.task import _epoch, _inputs, train  # noqa: E402
+from neuro.utils.execution.context import RunContext  # noqa: E402
 
 
 def epoch_seconds(fitter, x, y, mask, p: V1Params, repeats: int) -> float:

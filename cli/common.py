@@ -9,18 +9,18 @@ from typing import Annotated, Optional
 
 import typer
 
-from utils.backends.base import NAMES
-from utils.errors import NeuroError
-from utils.experiment.spec import load_spec
-from utils.sweeps.sweep import Sweep
-from utils.sweeps.workspace import Workspace
+from neuro.utils.backends.registry import EXECUTORS
+from neuro.utils.errors import NeuroError
+from neuro.utils.experiment.spec import load_spec
+from neuro.utils.sweeps.sweep import Sweep
+from neuro.utils.sweeps.workspace import Workspace
 
 ExperimentArg = Annotated[Path, typer.Argument(metavar="FILE", help="The experiment file (YAML).", show_default=False)]
 SetOption = Annotated[Optional[list[str]], typer.Option(
     "--set", metavar="KEY=VALUE", help="Override a field of the file, e.g. --set params.lr=0.02 (repeatable).")]
 
 
-Backend = Enum("Backend", {name: name for name in NAMES}, type=str)   # a choice of the backends
+Backend = Enum("Backend", {name: name for name in EXECUTORS}, type=str)  # type: ignore[misc]  # the executors, a choice
 
 
 def load(experiment: Path, overrides: list[str] | None, check_data: bool = False, import_code: bool = True,
@@ -29,7 +29,7 @@ def load(experiment: Path, overrides: list[str] | None, check_data: bool = False
     the data the runs will read (for tasks that can check it), before anything is written. Without
     import_code the task's code is not imported (reading results must not depend on it); an imported
     task's card is recorded for such readers unless not `record_task`."""
-    from utils.experiment.tasks import write_card
+    from neuro.utils.experiment.tasks import write_card
     workspace = Workspace.current()
     cards = workspace.training_data / ".tasks"
     sweep = Sweep.build(load_spec(experiment, overrides or [], cards, import_code), workspace)

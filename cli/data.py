@@ -6,8 +6,8 @@ import importlib
 
 import typer
 
-from cli.help import Command, Group
-from utils.experiment.builtins import builtin_tasks
+from neuro.cli.help import Command, Group
+from neuro.utils.experiment.builtins import builtin_tasks
 
 VERBS = {"make": "Write a synthetic data set", "check": "Validate data and summarise it",
          "show": "Draw one item to a PNG"}

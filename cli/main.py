@@ -3,16 +3,16 @@ from __future__ import annotations
 
 import signal
 import sys
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
-from cli import data, results, run, status, tasks, tb
-from cli.help import Command, Group
-from utils.errors import NeuroError
-from utils.execution.streams import protect_standard_streams
+from neuro.cli import data, project, results, run, status, tasks, tb
+from neuro.cli.help import Command, Group
+from neuro.utils.errors import NeuroError
+from neuro.utils.execution.streams import protect_standard_streams
 
-UsageError = typer.BadParameter.__mro__[1]   # click's UsageError: typer re-exports only its subclasses
+UsageError: type[Exception] = typer.BadParameter.__mro__[1]   # click's UsageError: typer re-exports only its subclasses
 
 app = typer.Typer(no_args_is_help=True, pretty_exceptions_enable=False, cls=Group,
                   rich_markup_mode="markdown",  # docstrings' wrapped lines join into one help paragraph
@@ -44,6 +44,8 @@ app.command(cls=Command)(results.results)
 app.command(cls=Command)(status.ls)
 app.command(cls=Command)(tb.tb)
 app.command(cls=Command)(tasks.tasks)
+app.command(cls=Command)(project.configs)
+app.command(cls=Command)(project.init)
 app.add_typer(data.build(), name="data")
 
 
@@ -60,7 +62,7 @@ def main(argv: list[str] | None = None) -> None:
         code = app(args=args, prog_name="neuro", standalone_mode=False)
     except UsageError as error:            # an unknown command or option, a bad option value
         if type(error).__name__ == "NoArgsIsHelpError":   # a bare command group: its help
-            if help_text := error.format_message().strip():  # (typer's rich help has printed itself)
+            if help_text := error.format_message().strip():  # type: ignore[attr-defined]  # (typer's rich help has printed itself)
                 print(help_text)
         else:
             print(f"neuro: error: {_usage_line(error)}", file=sys.stderr)
@@ -75,7 +77,7 @@ def main(argv: list[str] | None = None) -> None:
     sys.exit(code or 0)
 
 
-def _usage_line(error: Exception) -> str:
+def _usage_line(error: Any) -> str:
     """A usage error as one line naming the command and where its help is."""
     command = error.ctx.command_path if getattr(error, "ctx", None) else "neuro"
     message = " ".join(error.format_message().split()).rstrip(".")

@@ -7,10 +7,10 @@ from typing import Annotated, Optional
 
 import typer
 
-from cli.common import ExperimentArg, SetOption, load, warn_stale_card
-from utils.errors import NeuroError, did_you_mean
-from utils.reporting.results import aggregate, metric_names, render, table_rows
-from utils.reporting.table import print_table
+from neuro.cli.common import ExperimentArg, SetOption, load, warn_stale_card
+from neuro.utils.errors import NeuroError, did_you_mean
+from neuro.utils.reporting.results import aggregate, metric_names, render, table_rows
+from neuro.utils.reporting.table import print_table
 
 
 class Statistic(str, Enum):
@@ -60,7 +60,7 @@ def results(experiment: ExperimentArg, set_: SetOption = None,
         _search(experiment, sweep, format.value, plot)
         return
     if runs:
-        from utils.reporting.run_table import render_runs, run_rows
+        from neuro.utils.reporting.run_table import render_runs, run_rows
         print(render_runs(run_rows(sweep), format.value))
         return
     rows = aggregate(sweep, stat.value)
@@ -75,7 +75,7 @@ def results(experiment: ExperimentArg, set_: SetOption = None,
         print(f"warning: no run reported '{metric}' (metric.name in {experiment}); rows are not sorted",
               file=sys.stderr)
     if plot:
-        from utils.reporting.plots import plot_curves, plot_results
+        from neuro.utils.reporting.plots import plot_curves, plot_results
         written = plot_curves(sweep, stat.value, sweep.dir / "plots")
         if sweep.spec.metric.name:
             written += plot_results(rows, sweep.spec.metric.name, sweep.dir / "plots", stat.value, sweep.spec.id)
@@ -87,10 +87,16 @@ def results(experiment: ExperimentArg, set_: SetOption = None,
 
 def _search(experiment, sweep, fmt: str, plot: bool) -> None:
     """A search's trials best first, then (as a table) the best configuration and the importances."""
-    from utils.reporting.search_results import (best_line, importances, plot_search, render_trials, trial_rows,
-                                                trial_table)
-    from utils.search.report import best_trial, study_summary
-    from utils.search.study import open_study
+    from neuro.utils.reporting.search_results import (
+        best_line,
+        importances,
+        plot_search,
+        render_trials,
+        trial_rows,
+        trial_table,
+    )
+    from neuro.utils.search.report import best_trial, study_summary
+    from neuro.utils.search.study import open_study
     study = open_study(sweep.spec, sweep.dir, create=False)
     if study is None:
         raise NeuroError(f"{experiment}: the search has not started; `neuro run {experiment}` starts it")
@@ -116,8 +122,8 @@ def _compare(sweep, param: str, metrics: str | None, test: str, fmt: str) -> Non
     import json
     from dataclasses import asdict
 
-    from utils.reporting.compare import compare, comparison_rows, swept_values
-    from utils.reporting.table import csv_table, markdown_table
+    from neuro.utils.reporting.compare import compare, comparison_rows, swept_values
+    from neuro.utils.reporting.table import csv_table, markdown_table
     swept_values(sweep, param)
     available = metric_names(aggregate(sweep, "mean"), sweep.spec.metric.name)
     chosen = _chosen_metrics(metrics, available) if metrics else [sweep.spec.metric.name or available[0]]

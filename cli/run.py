@@ -1,17 +1,16 @@
 """`neuro run`, `neuro plan` and `neuro cancel`."""
 from __future__ import annotations
 
-from collections import Counter
 from enum import Enum
 from typing import Annotated, Optional
 
 import typer
 
-from cli.common import Backend, ExperimentArg, SetOption, load
-from utils.errors import NeuroError
-from utils.reporting.table import counted, print_table
-from utils.sweeps.plan import plan_runs
-from utils.sweeps.states import State
+from neuro.cli.common import Backend, ExperimentArg, SetOption, load
+from neuro.utils.errors import NeuroError
+from neuro.utils.reporting.table import counted, print_table
+from neuro.utils.sweeps.plan import plan_runs
+from neuro.utils.sweeps.states import State
 
 BackendOption = Annotated[Optional[Backend], typer.Option(help="Where to run (overrides the file's backend).")]
 
@@ -26,48 +25,44 @@ def run(experiment: ExperimentArg, set_: SetOption = None, backend: BackendOptio
         workers: Annotated[Optional[int], typer.Option(min=1, metavar="N", help="Local worker processes.")] = None,
         wait: Annotated[bool, typer.Option("--wait", help="Cluster: block until every run ends.")] = False) -> None:
     """Run an experiment: skip done runs, resume interrupted ones, run or submit the rest."""
-    from utils.backends.base import LaunchOptions, backend_named
-    from utils.sweeps.run_home import arrange
+    from neuro.utils.backends.dispatch import GridSource, dispatch
+    from neuro.utils.backends.executor import LaunchOptions, executor_named
     sweep = load(experiment, set_, check_data=True)
-    chosen = backend_named(backend.value if backend else sweep.spec.backend)
-    chosen.require(sweep)      # before anything is written or printed
+    executor = executor_named(backend.value if backend else sweep.spec.backend)
+    executor.require(sweep)      # before anything is written or printed
     if sweep.spec.search is not None:
-        _search(experiment, sweep, chosen, rerun, LaunchOptions(workers, wait))
+        _search(experiment, sweep, executor, rerun, LaunchOptions(workers, wait))
         return
-    busy_runs, changed = arrange(sweep)
-    busy = {run.key for run in busy_runs}
-    plan = chosen.plan(sweep, rerun.value if rerun else None)
-    waiting = [run for run, _ in plan.to_run if run.key in busy]
-    plan.to_run = [(run, fresh) for run, fresh in plan.to_run if run.key not in busy]
-    plan.changed = {run.name: changed[run.name] for run, _ in plan.to_run if run.name in changed}
-    print(f"{sweep.spec.id}: {counted(len(sweep.runs), 'run')}: {plan.summary()}")
-    ends = Counter()
-    if plan.to_run:
-        try:
-            ends = chosen.launch(sweep, plan, LaunchOptions(workers, wait))
-        except KeyboardInterrupt:
-            print(chosen.interrupted_hint)
-            raise typer.Exit(130)
-        if ends is None:
-            print(f"follow with `neuro status {experiment}`; `neuro cancel {experiment}` cancels")
-        else:
-            print("finished: " + ", ".join(f"{n} {state}" for state, n in sorted(ends.items())))
-    if waiting:
-        print(f"{len(waiting)} not started: their folder is in use by a run of other parameters that is still "
-              f"running ({', '.join(r.name for r in waiting[:3])}{', ...' if len(waiting) > 3 else ''}); "
+    source = GridSource(sweep, rerun.value if rerun else None,
+                        lambda plan: print(f"{sweep.spec.id}: {counted(len(sweep.runs), 'run')}: {plan.summary()}"))
+    try:
+        ends = dispatch(sweep, executor, source, LaunchOptions(workers, wait))
+    except KeyboardInterrupt:
+        print(executor.interrupted_hint)
+        raise typer.Exit(130) from None
+    plan = source.plan
+    if plan.to_run and ends is None:
+        print(f"follow with `neuro status {experiment}`; `neuro cancel {experiment}` cancels")
+    elif plan.to_run and ends is not None:
+        print("finished: " + ", ".join(f"{n} {state}" for state, n in sorted(ends.items())))
+    if plan.waiting:
+        names = [run.name for run in plan.waiting]
+        print(f"{len(names)} not started: their folder is in use by a run of other parameters that is still "
+              f"running ({', '.join(names[:3])}{', ...' if len(names) > 3 else ''}); "
               f"`neuro run {experiment}` again once it has ended")
-    failed = (ends or {}).get(State.FAILED) or (ends or {}).get(State.LOST)
+    failed = ends is not None and (ends[State.FAILED] or ends[State.LOST])
     if failed:
         print(f"see `neuro status {experiment}` for the errors")
-    if failed or plan.failed or waiting:
+    if failed or plan.failed or plan.waiting:
         raise typer.Exit(1)
 
 
-def _search(experiment, sweep, chosen, rerun: Rerun | None, options) -> None:
+def _search(experiment, sweep, executor, rerun: Rerun | None, options) -> None:
     """`neuro run` on a search: continue its study where it stands, trials in flight until the budget is spent."""
-    from utils.search.driver import SearchDriver
-    from utils.search.report import study_summary
-    from utils.search.study import open_study
+    from neuro.utils.backends.dispatch import SearchSource, dispatch
+    from neuro.utils.search.driver import SearchDriver
+    from neuro.utils.search.report import report_told, study_summary
+    from neuro.utils.search.study import open_study
     if rerun is not None:
         raise NeuroError(f"{experiment}: --rerun: a search's trials are not run again (the study keeps them); "
                          "raise search.trials to run more, or give the experiment a new name to start over")
@@ -75,17 +70,18 @@ def _search(experiment, sweep, chosen, rerun: Rerun | None, options) -> None:
     study = open_study(sweep.spec, sweep.dir)
     print(f"{sweep.spec.id}: search ({search.method}, {search.parallel} in parallel): {study_summary(study, sweep.spec)}")
     driver = SearchDriver(sweep, study, search.parallel)
+    source = SearchSource(sweep, driver, lambda told: report_told(told, sweep.spec.metric.name))
     try:
-        ends = chosen.search(sweep, driver, options)
+        ends = dispatch(sweep, executor, source, options)
     except KeyboardInterrupt:
-        print(chosen.interrupted_hint)
-        raise typer.Exit(130)
+        print(executor.interrupted_hint)
+        raise typer.Exit(130) from None
     if ends is None:
         print(f"follow with `neuro status {experiment}`; `neuro run {experiment}` again submits the next trials "
               "(--wait keeps it going to the end)")
     else:
         print(f"{sweep.spec.id}: {study_summary(study, sweep.spec)}")
-    failed = any(t.state == "fail" for t in driver.told) or (ends or {}).get(State.FAILED)
+    failed = any(t.state == "fail" for t in driver.told) or (ends is not None and ends[State.FAILED])
     if failed:
         print(f"see `neuro status {experiment}` for the errors")
         raise typer.Exit(1)
@@ -95,9 +91,9 @@ def plan(experiment: ExperimentArg, set_: SetOption = None, backend: BackendOpti
     """List the runs an experiment expands into, with their state and what changed since their folder's
     last run; for a cluster backend also print the exact job script(s) that `neuro run` would submit.
     Runs and writes nothing."""
-    from utils.backends.base import backend_named
-    from utils.sweeps.run_home import changes
-    from utils.sweeps.status import effective_state
+    from neuro.utils.backends.executor import executor_named
+    from neuro.utils.sweeps.run_home import changes
+    from neuro.utils.sweeps.status import effective_state
     sweep = load(experiment, set_, check_data=True, record_task=False)
     latest = sweep.latest()
     rows = []
@@ -107,7 +103,7 @@ def plan(experiment: ExperimentArg, set_: SetOption = None, backend: BackendOpti
         new = "new" if state == State.PLANNED and not change else ""
         rows.append([str(r.index), r.name, r.key, str(r.seed), state, f"changed: {change}" if change else new])
     print_table(["#", "run", "key", "seed", "state", "change"], rows)
-    chosen = backend_named(backend.value if backend else sweep.spec.backend)
+    chosen = executor_named(backend.value if backend else sweep.spec.backend)
     to_run = [run for run, _ in plan_runs(sweep, latest).to_run]
     if sweep.spec.search is not None:
         _plan_search(sweep, chosen, to_run)
@@ -119,13 +115,13 @@ def plan(experiment: ExperimentArg, set_: SetOption = None, backend: BackendOpti
     if scripts == []:
         print(f"\n# nothing to submit to {chosen.name}: every run is done or failed")
     for number, (runs, script) in enumerate(scripts or [], 1):
-        print(f"\n# {chosen.name} job script {number} of {len(scripts)} ({counted(runs, 'run')})")
+        print(f"\n# {chosen.name} job script {number} of {len(scripts or [])} ({counted(runs, 'run')})")
         print(script)
 
 
 def _plan_search(sweep, chosen, to_run: list) -> None:
     """A search's plan: its trials so far, and the job script of one trial for a cluster."""
-    from utils.sweeps.runs import grid_points, runs_per_trial, trial_runs
+    from neuro.utils.sweeps.runs import grid_points, runs_per_trial, trial_runs
     search, asked = sweep.spec.search, len({run.trial for run in sweep.runs})
     print(f"{sweep.spec.id}: search ({search.method}) of {counted(search.trials, 'trial')}, {search.parallel} in "
           f"flight, each {counted(runs_per_trial(sweep.spec), 'run')} ({counted(len(grid_points(sweep.spec)), 'grid point')}"
@@ -148,7 +144,7 @@ def _plan_search(sweep, chosen, to_run: list) -> None:
 
 def cancel(experiment: ExperimentArg, set_: SetOption = None) -> None:
     """Cancel the experiment's queued and running runs (scancel / qdel, or stop a local `neuro run`)."""
-    from utils.backends.cancel import cancel_sweep
+    from neuro.utils.backends.cancel import cancel_sweep
     sweep = load(experiment, set_, import_code=False)
     report = cancel_sweep(sweep)
     total = sum(report.counts.values())
@@ -172,8 +168,8 @@ def rm(experiment: ExperimentArg, set_: SetOption = None,
     <experiment>/.removed/, the ledger keeps every record, and `neuro run` runs them again."""
     import fnmatch
 
-    from utils.sweeps.run_home import REMOVED, remove
-    from utils.sweeps.status import effective_state
+    from neuro.utils.sweeps.run_home import REMOVED, remove
+    from neuro.utils.sweeps.status import effective_state
     sweep = load(experiment, set_, import_code=False)
     chosen = sweep.runs if runs is None else [
         r for r in sweep.runs if any(fnmatch.fnmatchcase(r.name, p.strip()) for p in runs.split(",") if p.strip())]

@@ -4,12 +4,12 @@ from __future__ import annotations
 import time
 from collections import defaultdict
 
-from cli.common import ExperimentArg, SetOption, load, warn_stale_card
-from utils.reporting.table import counted, print_table
-from utils.sweeps.ledger import Ledger
-from utils.sweeps.states import ORDER, State
-from utils.sweeps.status import effective_state, state_counts, sweep_status
-from utils.sweeps.workspace import Workspace
+from neuro.cli.common import ExperimentArg, SetOption, load, warn_stale_card
+from neuro.utils.reporting.table import counted, print_table
+from neuro.utils.sweeps.ledger import Ledger
+from neuro.utils.sweeps.states import ORDER, State
+from neuro.utils.sweeps.status import effective_state, state_counts, sweep_status
+from neuro.utils.sweeps.workspace import Workspace
 
 
 def status(experiment: ExperimentArg, set_: SetOption = None) -> None:
@@ -23,8 +23,8 @@ def status(experiment: ExperimentArg, set_: SetOption = None) -> None:
     print_table(["run", "state", "duration", metric, "job", "error"], rows)
     print(f"{sweep.spec.id}: {counted(len(statuses), 'run')}: {state_counts(statuses)}")
     if sweep.spec.search is not None:
-        from utils.search.report import study_summary
-        from utils.search.study import open_study
+        from neuro.utils.search.report import study_summary
+        from neuro.utils.search.study import open_study
         study = open_study(sweep.spec, sweep.dir, create=False)
         print(f"search ({sweep.spec.search.method}): " + (study_summary(study, sweep.spec) if study else
                                                           f"not started; `neuro run {experiment}` starts it"))

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import dataclasses
 
-from utils.experiment.param_types import range_text, type_name
-from utils.reporting.table import text_table
-from utils.experiment.tasks import builtin_task_list
+from neuro.utils.experiment.param_types import range_text, type_name
+from neuro.utils.experiment.tasks import builtin_task_list
+from neuro.utils.reporting.table import text_table
 
 
 def tasks() -> None:

@@ -8,8 +8,8 @@ from typing import Annotated
 
 import typer
 
-from cli.common import ExperimentArg, SetOption, load
-from utils.errors import NeuroError
+from neuro.cli.common import ExperimentArg, SetOption, load
+from neuro.utils.errors import NeuroError
 
 
 def tb(experiment: ExperimentArg, set_: SetOption = None,

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from utils.sweeps.runs import expand, grid_points
-from utils.experiment.spec import load_spec
+from neuro.utils.experiment.spec import load_spec
+from neuro.utils.sweeps.runs import expand, grid_points
 
 CONFIGS = Path(__file__).resolve().parents[1] / "configs"
 V1 = CONFIGS / "v1_population"
@@ -48,8 +48,8 @@ def test_each_small_variant_sweeps_what_its_experiment_sweeps(path: Path) -> Non
 
 
 def test_every_builtin_number_parameter_declares_its_range() -> None:
-    from utils.experiment.param_types import range_text, type_name
-    from utils.experiment.tasks import builtin_task_list
+    from neuro.utils.experiment.param_types import range_text, type_name
+    from neuro.utils.experiment.tasks import builtin_task_list
     missing = [f"{task.ref}.{p.name}" for task in builtin_task_list() for p in task.parameters().values()
                if type_name(p.annotation) in ("int", "float") and not range_text(p.annotation)]
     assert missing == []

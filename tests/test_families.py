@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from utils.experiment.builtins import builtin_tasks
-from utils.execution.context import RunContext, apply_seed
-from utils.experiment.tasks import builtin_task_list
+from neuro.utils.execution.context import RunContext, apply_seed
+from neuro.utils.experiment.builtins import builtin_tasks
+from neuro.utils.experiment.tasks import builtin_task_list
 
 SMALL = {
     "sound_localisation": dict(anf_per_ear=20, duration_steps=40, batch_size=32, train_batches=8, val_batches=2,
@@ -47,8 +47,8 @@ def test_every_family_is_covered() -> None:
 @pytest.mark.parametrize("family", sorted(SMALL))
 def test_a_resumed_run_ends_with_the_metrics_of_an_uninterrupted_one(family: str, tmp_path: Path) -> None:
     if family == "v1_population":
-        from experiments.v1_population.data import make_synthetic
-        from experiments.v1_population.synthetic import SyntheticSpec
+        from neuro.experiments.v1_population.data import make_synthetic
+        from neuro.experiments.v1_population.synthetic import SyntheticSpec
         make_synthetic(tmp_path / "Data" / "synthetic_v1" / "region1", SyntheticSpec(seed=1, neurons=10, images=160))
     whole, _ = _train(family, tmp_path / "Data", tmp_path / "whole")
     with pytest.raises(Cut):

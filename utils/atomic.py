@@ -63,7 +63,7 @@ def current_umask() -> int:
 
 def write_json(path: Path, data: Any) -> None:
     text = json.dumps(data, indent=2, default=str).encode() + b"\n"
-    write_atomic(path, lambda handle: handle.write(text))
+    write_atomic(path, lambda handle: None if handle.write(text) else None)
 
 
 def read_json(path: Path) -> Any | None:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import functools
 from pathlib import Path
 
-from experiments.auditory_strf.data import load, planned_folder
-from experiments.auditory_strf.recordings import StrfData
-from experiments.auditory_strf.params import StrfParams
-from utils.errors import NeuroError
+from neuro.experiments.auditory_strf.data import load, planned_folder
+from neuro.experiments.auditory_strf.params import StrfParams
+from neuro.experiments.auditory_strf.recordings import StrfData
+from neuro.utils.errors import NeuroError
 
 CNN_LAYERS = 3
 
@@ -30,6 +30,6 @@ def check(p: StrfParams, data_dir: Path) -> None:
         raise NeuroError(f"params.model: cnn2d needs more than {2 * CNN_LAYERS} frequency bands; the data has {bands}")
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _read(folder: Path) -> StrfData:
     return load(folder)

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from utils.errors import NeuroError
+from neuro.utils.errors import NeuroError
 
 
 def make(out: Annotated[Path, typer.Option(help="Folder to write, e.g. Data/strf_synthetic.")],
@@ -23,8 +23,8 @@ def make(out: Annotated[Path, typer.Option(help="Folder to write, e.g. Data/strf
     ON/OFF adaptation, a sigmoid, Poisson repeats), with the true STRFs and CCmax beside it."""
     import time
 
-    from experiments.auditory_strf.ns1 import write_synthetic
-    from experiments.auditory_strf.synthetic import SyntheticSpec
+    from neuro.experiments.auditory_strf.ns1 import write_synthetic
+    from neuro.experiments.auditory_strf.synthetic import SyntheticSpec
     if nonlinearity not in ("sigmoid", "linear"):
         raise NeuroError(f"--nonlinearity: {nonlinearity!r}; use sigmoid or linear")
     if out.exists():
@@ -43,9 +43,9 @@ def check(folder: Annotated[Path, typer.Argument(metavar="DIR", help="An NS1 fol
     """Validate an NS1 or NAT4 folder and say what it holds; with the test sounds' CCmax."""
     import numpy as np
 
-    from experiments.auditory_strf.data import load
-    from experiments.auditory_strf.ns1 import METADATA
-    from experiments.auditory_strf.metrics import cc_max
+    from neuro.experiments.auditory_strf.data import load
+    from neuro.experiments.auditory_strf.metrics import cc_max
+    from neuro.experiments.auditory_strf.ns1 import METADATA
     data = load(folder)
     kind = "NS1" if (folder / METADATA).exists() else "NAT4"
     ceiling = cc_max([data.responses[s] for s in np.flatnonzero(data.test)])
@@ -62,8 +62,8 @@ def show(folder: Annotated[Path, typer.Argument(metavar="DIR", help="An NS1 or N
     """Draw a sound's spectrogram, a neuron's repeats and PSTH, and (synthetic data) its true STRF."""
     import numpy as np
 
-    from experiments.auditory_strf.data import load
-    from experiments.auditory_strf.plots import save_neuron
+    from neuro.experiments.auditory_strf.data import load
+    from neuro.experiments.auditory_strf.plots import save_neuron
     data = load(folder)
     if neuron >= len(data.neurons):
         raise NeuroError(f"{folder}: --neuron {neuron} is out of range; the folder has neurons 0..{len(data.neurons) - 1}")

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from experiments.auditory_strf.nat4 import load_nat4
-from experiments.auditory_strf.ns1 import METADATA, load_ns1, write_synthetic
-from experiments.auditory_strf.recordings import StrfData
-from experiments.auditory_strf.synthetic import SyntheticSpec
-from utils.atomic import create_once
-from utils.errors import NeuroError
+from neuro.experiments.auditory_strf.nat4 import load_nat4
+from neuro.experiments.auditory_strf.ns1 import METADATA, load_ns1, write_synthetic
+from neuro.experiments.auditory_strf.recordings import StrfData
+from neuro.experiments.auditory_strf.synthetic import SyntheticSpec
+from neuro.utils.atomic import create_once
+from neuro.utils.errors import NeuroError
 
 SYNTHETIC = "strf_synthetic"
 

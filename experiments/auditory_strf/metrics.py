@@ -17,6 +17,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from neuro.utils.execution.correlation import pearson
+
 HALF_SPLITS = 126       # the most split halves CCmax averages over (all of them for 10 repeats: C(10,5) / 2)
 
 
@@ -25,13 +27,6 @@ def psth(responses: Sequence[np.ndarray]) -> np.ndarray:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)     # a neuron without any repeat of a sound: NaN
         return np.stack([np.nanmean(r, axis=0) for r in responses])
-
-
-def pearson(x: np.ndarray, y: np.ndarray) -> float:
-    """Pearson's r of two series; NaN when either is constant."""
-    xc, yc = x - x.mean(), y - y.mean()
-    denominator = np.sqrt((xc * xc).sum() * (yc * yc).sum())
-    return float((xc * yc).sum() / denominator) if denominator > 1e-12 else float("nan")
 
 
 def cc_raw(prediction: np.ndarray, responses: Sequence[np.ndarray]) -> np.ndarray:

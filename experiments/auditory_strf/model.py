@@ -14,7 +14,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from experiments.auditory_strf.bands import decay_per_bin, initial_time_constants_ms
+from neuro.experiments.auditory_strf.bands import decay_per_bin, initial_time_constants_ms
 
 DNET_TAPS = 14                  # Rahman et al. 2019: K taps of each unit's exponential kernel
 DNET_TAU0 = 2.0                 # initial time constant of those kernels, in bins

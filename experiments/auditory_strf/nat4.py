@@ -9,8 +9,8 @@ from pathlib import Path
 
 import numpy as np
 
-from experiments.auditory_strf.recordings import StrfData, format_error
-from utils.errors import NeuroError
+from neuro.experiments.auditory_strf.recordings import StrfData, format_error
+from neuro.utils.errors import NeuroError
 
 
 def load_nat4(folder: Path) -> StrfData:

@@ -19,8 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
-from experiments.auditory_strf.recordings import StrfData, format_error
-from experiments.auditory_strf.synthetic import SyntheticSpec, simulate, true_cc_max
+from neuro.experiments.auditory_strf.recordings import StrfData, format_error
+from neuro.experiments.auditory_strf.synthetic import SyntheticSpec, simulate, true_cc_max
 
 METADATA = "MetadataSHEnCneurons.mat"
 SPECTROGRAMS = "test_data_5ms.mat"
@@ -135,7 +135,8 @@ def _sets(counts: np.ndarray, spec: SyntheticSpec, rng: np.random.Generator) -> 
         repeats = [_spike_times(trial, spec.bin_ms, rng) for trial in trials]
         sets.append({
             "spikes": _struct([{"t": np.concatenate(repeats)[None, :],
-                                "repeat_id": np.concatenate([np.full(len(t), r + 1.0) for r, t in enumerate(repeats)])[None, :]}]),
+                                "repeat_id": np.concatenate([np.full(len(t), r + 1.0)
+                                                             for r, t in enumerate(repeats)])[None, :]}]),
             "repeats": _struct([{"t": t[None, :], "repeat_id": np.full((1, len(t)), r + 1.0),
                                  "timestamp": f"2026{s:04d}-{r:06d}"} for r, t in enumerate(repeats)]),
             "stim_params": _struct([{"all": "synthetic", "Source": np.array([[1.0 if s < spec.sounds else 3.0]]),

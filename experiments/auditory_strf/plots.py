@@ -5,8 +5,8 @@ from pathlib import Path
 
 import numpy as np
 
-from experiments.auditory_strf.bands import centre_frequencies, initial_time_constants_ms
-from utils.reporting.plots import pyplot, save_figure
+from neuro.experiments.auditory_strf.bands import centre_frequencies, initial_time_constants_ms
+from neuro.utils.reporting.plots import pyplot, save_figure
 
 SHOWN = 24                       # STRFs drawn at most (the first neurons)
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from utils.errors import NeuroError
+from neuro.utils.errors import NeuroError
 
 
 @dataclass

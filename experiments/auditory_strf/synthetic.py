@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from experiments.auditory_strf.bands import decay_per_bin, initial_time_constants_ms
-from experiments.auditory_strf.metrics import pearson
+from neuro.experiments.auditory_strf.bands import decay_per_bin, initial_time_constants_ms
+from neuro.utils.execution.correlation import pearson
 
 LAGS = 9                       # the true STRFs' length in bins (the default window)
 
@@ -92,7 +92,8 @@ def ground_truth(spec: SyntheticSpec, rng: np.random.Generator) -> GroundTruth:
         strfs[n] = strf / np.linalg.norm(strf)
     return GroundTruth(strfs=strfs, floor=rng.uniform(0.005, 0.05, spec.neurons),
                        gain=rng.uniform(0.15, 0.8, spec.neurons), threshold=rng.uniform(0.3, 1.5, spec.neurons),
-                       slope=rng.uniform(0.3, 0.7, spec.neurons), adaptation_decay=decay_per_bin(initial_time_constants_ms(spec.bands), spec.bin_ms),
+                       slope=rng.uniform(0.3, 0.7, spec.neurons),
+                       adaptation_decay=decay_per_bin(initial_time_constants_ms(spec.bands), spec.bin_ms),
                        adaptation_weight=0.75)
 
 

@@ -8,11 +8,11 @@ import warnings
 
 import numpy as np
 
-from experiments.auditory_strf.data import load_for, planned_folder
-from experiments.auditory_strf.recordings import StrfData
-from experiments.auditory_strf.metrics import cc_max, cc_noise_corrected, cc_norm, cc_raw, psth
-from experiments.auditory_strf.params import StrfParams
-from utils.execution.training import EarlyStopping, NumpyRNG, TorchRNG, TrainingState, check_finite
+from neuro.experiments.auditory_strf.data import load_for, planned_folder
+from neuro.experiments.auditory_strf.metrics import cc_max, cc_noise_corrected, cc_norm, cc_raw, psth
+from neuro.experiments.auditory_strf.params import StrfParams
+from neuro.experiments.auditory_strf.recordings import StrfData
+from neuro.utils.execution.training import EarlyStopping, NumpyRNG, TorchRNG, TrainingState, check_finite
 
 
 def split(data: StrfData, p: StrfParams, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -47,7 +47,7 @@ def train(p: StrfParams, ctx) -> dict[str, float]:
     """data -> model -> loop -> evaluate."""
     import torch
 
-    from experiments.auditory_strf.model import build_model, parameter_count
+    from neuro.experiments.auditory_strf.model import build_model, parameter_count
 
     data = _data(p, ctx)
     train_sounds, val_sounds, test_sounds = split(data, p, ctx.seed)
@@ -124,7 +124,7 @@ def evaluate(model, x, scale: np.ndarray, data: StrfData, sounds: np.ndarray, p:
     """Test metrics (mean over neurons, %), per-neuron values in per_neuron.json, and the learned
     STRFs on the spectrogram's own scale (and AdapTrans's time constants) as PNG and TensorBoard
     images; on synthetic data, how close the learned STRFs are to the true ones."""
-    from experiments.auditory_strf.plots import save_strfs, save_time_constants
+    from neuro.experiments.auditory_strf.plots import save_strfs, save_time_constants
 
     prediction = predict(model, x, sounds, ctx.device)
     responses = [data.responses[s] for s in sounds]
@@ -140,7 +140,7 @@ def evaluate(model, x, scale: np.ndarray, data: StrfData, sounds: np.ndarray, p:
         np.save(ctx.run_dir / "strfs.npy", strfs)
         save_strfs(strfs, ctx.run_dir / "strfs.png", ctx.writer, truth=truth["strfs"] if truth is not None else None)
         if truth is not None:
-            from experiments.auditory_strf.synthetic import strf_similarity
+            from neuro.experiments.auditory_strf.synthetic import strf_similarity
             per_neuron["strf_similarity"] = strf_similarity(strfs, truth["strfs"])
             metrics["strf_similarity"] = float(np.nanmean(per_neuron["strf_similarity"]))
     if truth is not None:

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from utils.errors import NeuroError
+from neuro.utils.errors import NeuroError
 
 
 class Difficulty(str, Enum):
@@ -29,8 +29,8 @@ def make(out: Annotated[Path, typer.Option(help="HDF5 file to write, e.g. Data/m
     """Write a two-channel event-rate stimulus set (multisensory family) in HDF5."""
     import time
 
-    from experiments.multisensory.data import write_stimuli
-    from experiments.multisensory.stimuli import DIFFICULTIES, StimulusSpec, parse_types
+    from neuro.experiments.multisensory.data import write_stimuli
+    from neuro.experiments.multisensory.stimuli import DIFFICULTIES, StimulusSpec, parse_types
     if out.exists():
         raise NeuroError(f"{out}: exists; delete it first, or choose another --out")
     spec = StimulusSpec(difficulty=float(DIFFICULTIES[difficulty.value]), types=parse_types(types, "--types"))
@@ -42,7 +42,7 @@ def make(out: Annotated[Path, typer.Option(help="HDF5 file to write, e.g. Data/m
 
 def check(path: Annotated[Path, typer.Argument(metavar="FILE", help="A stimulus set (HDF5).")]) -> None:
     """Validate a multisensory stimulus set (every dataset and its shape) and summarise it."""
-    from experiments.multisensory.data import check_set
+    from neuro.experiments.multisensory.data import check_set
     print(f"{path}: ok: {check_set(path)}")
 
 
@@ -50,8 +50,8 @@ def show(path: Annotated[Path, typer.Argument(metavar="FILE", help="A stimulus s
              row: Annotated[int, typer.Option(min=0, help="Which row.")] = 0,
              out: Annotated[Path | None, typer.Option(help="PNG to write (default: next to the set).")] = None) -> None:
     """Plot one stimulus of a multisensory set (both channels and their event masks); print its labels."""
-    from experiments.multisensory.data import read_params, read_row
-    from experiments.multisensory.plots import save_stimulus
+    from neuro.experiments.multisensory.data import read_params, read_row
+    from neuro.experiments.multisensory.plots import save_stimulus
     stimulus = read_row(path, row)
     params = read_params(path)
     out = out or path.with_name(f"{path.stem}_row{row}.png")

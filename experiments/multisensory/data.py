@@ -15,9 +15,9 @@ from pathlib import Path
 
 import numpy as np
 
-from experiments.multisensory.stimuli import Generator, Stimulus, StimulusSpec
-from utils.atomic import create_once, replace_with
-from utils.errors import NeuroError
+from neuro.experiments.multisensory.stimuli import Generator, Stimulus, StimulusSpec
+from neuro.utils.atomic import create_once, replace_with
+from neuro.utils.errors import NeuroError
 
 CHUNK_ROWS = 1000
 

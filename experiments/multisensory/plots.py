@@ -8,10 +8,10 @@ from pathlib import Path
 
 import numpy as np
 
-from experiments.multisensory.psychometric import psychometric
-from experiments.multisensory.stimuli import DIFFICULTIES, TYPES, Stimulus
-from utils.reporting.plots import pyplot, save_figure
-from utils.sweeps.run_home import files_of
+from neuro.experiments.multisensory.psychometric import psychometric
+from neuro.experiments.multisensory.stimuli import DIFFICULTIES, TYPES, Stimulus
+from neuro.utils.reporting.plots import pyplot, save_figure
+from neuro.utils.sweeps.run_home import files_of
 
 
 def save_stimulus(stimulus: Stimulus, fs: int, path: Path, title: str = "") -> None:
@@ -122,8 +122,8 @@ def _against_difficulty(evaluations: dict, out_dir: Path) -> Path:
 
 def _examples(sweep, out_dir: Path) -> Path | None:
     """One stimulus of each type from the easiest set the sweep used."""
-    from experiments.multisensory.data import read_row
-    from experiments.multisensory.task import data_file
+    from neuro.experiments.multisensory.data import read_row
+    from neuro.experiments.multisensory.task import data_file
 
     plt = pyplot()
     runs = sorted(sweep.runs, key=lambda r: DIFFICULTIES[r.params["difficulty"]])

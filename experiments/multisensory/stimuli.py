@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from utils.errors import NeuroError
+from neuro.utils.errors import NeuroError
 
 DIFFICULTIES = {"easy": 17, "medium": 27, "hard": 37, "very_hard": 70}
 TYPES = {1: "left only", 2: "right only", 3: "matched synchronous", 4: "matched asynchronous",

@@ -7,11 +7,11 @@ import json
 
 import numpy as np
 
-from experiments.multisensory.data import ensure_stimuli, read_set
-from experiments.multisensory.params import MSIParams
-from experiments.multisensory.psychometric import fit_psychometric, proportions
-from experiments.multisensory.stimuli import DIFFICULTIES, TYPES, StimulusSpec
-from utils.execution.training import EarlyStopping, NumpyRNG, TorchRNG, TrainingState, check_finite
+from neuro.experiments.multisensory.data import ensure_stimuli, read_set
+from neuro.experiments.multisensory.params import MSIParams
+from neuro.experiments.multisensory.psychometric import fit_psychometric, proportions
+from neuro.experiments.multisensory.stimuli import DIFFICULTIES, TYPES, StimulusSpec
+from neuro.utils.execution.training import EarlyStopping, NumpyRNG, TorchRNG, TrainingState, check_finite
 
 
 def data_file(p: MSIParams) -> str:
@@ -39,7 +39,7 @@ def train(p: MSIParams, ctx) -> dict[str, float]:
     """Fit, stop early on the validation loss, evaluate the best weights per stimulus type."""
     import torch
 
-    from experiments.multisensory.model import IntegrationModel, parameter_count
+    from neuro.experiments.multisensory.model import IntegrationModel, parameter_count
 
     data, spec = _stimuli(p, ctx)
     train_rows, val_rows, test_rows = split(len(data["rate"]), p, ctx.seed)

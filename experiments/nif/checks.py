@@ -5,9 +5,9 @@ from __future__ import annotations
 import functools
 from pathlib import Path
 
-from experiments.nif.data import AREAS, BrainsData, load, planned_folder
-from experiments.nif.params import NIFParams
-from utils.errors import NeuroError
+from neuro.experiments.nif.data import AREAS, BrainsData, load, planned_folder
+from neuro.experiments.nif.params import NIFParams
+from neuro.utils.errors import NeuroError
 
 
 def check(p: NIFParams, data_dir: Path) -> None:
@@ -25,6 +25,6 @@ def check(p: NIFParams, data_dir: Path) -> None:
         raise NeuroError("params.test_images: leaves fewer than 2 images to train on; name fewer test images")
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _read(folder: Path) -> BrainsData:
     return load(folder, AREAS)

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from utils.errors import NeuroError
+from neuro.utils.errors import NeuroError
 
 
 def make(out: Annotated[Path, typer.Option(help="Folder to write, e.g. Data/nif_synthetic.")],
@@ -21,8 +21,8 @@ def make(out: Annotated[Path, typer.Option(help="Folder to write, e.g. Data/nif_
          seed: Annotated[int, typer.Option(help="Random seed: the same seed writes the same files.")] = 0) -> None:
     """Write a synthetic data set in the BRAINS format (stim.mat, bold.mat) from a known NIF model, with
     the true spatial fields and channel weights beside it (ground_truth.npz)."""
-    from experiments.nif.data import read_mat, write_synthetic
-    from experiments.nif.synthetic import SyntheticSpec
+    from neuro.experiments.nif.data import read_mat, write_synthetic
+    from neuro.experiments.nif.synthetic import SyntheticSpec
     if out.exists():
         raise NeuroError(f"{out}: exists; delete it first, or choose another --out")
     given = None
@@ -43,7 +43,7 @@ def check(folder: Annotated[Path, typer.Argument(metavar="DIR", help="A BRAINS f
     """Validate a BRAINS folder and say what it holds."""
     import numpy as np
 
-    from experiments.nif.data import load
+    from neuro.experiments.nif.data import load
     data = load(folder)
     print(f"{folder}: ok: {data.shape}")
     for area, values in data.voxels.items():
@@ -57,8 +57,8 @@ def show(folder: Annotated[Path, typer.Argument(metavar="DIR", help="A BRAINS fo
     """Draw a stimulus and (synthetic data) a few true spatial fields over it."""
     import numpy as np
 
-    from experiments.nif.data import load
-    from experiments.nif.plots import save_stimulus
+    from neuro.experiments.nif.data import load
+    from neuro.experiments.nif.plots import save_stimulus
     data = load(folder)
     if image >= len(data.images):
         raise NeuroError(f"{folder}: --image {image} is out of range; the folder has images 0..{len(data.images) - 1}")

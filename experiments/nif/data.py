@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from utils.errors import NeuroError
+from neuro.utils.errors import NeuroError
 
 STIMULI = "stim.mat"
 RESPONSES = "bold.mat"
@@ -116,8 +116,8 @@ def planned_folder(p, data_dir: Path) -> tuple[Path, str]:
 
 
 def load_for(p, data_dir: Path) -> BrainsData:
-    from experiments.nif.synthetic import SyntheticSpec
-    from utils.atomic import create_once
+    from neuro.experiments.nif.synthetic import SyntheticSpec
+    from neuro.utils.atomic import create_once
     folder, kind = planned_folder(p, data_dir)
     if kind == "synthetic" and not folder.exists():
         spec = SyntheticSpec(seed=p.data_seed, images=p.synthetic_images, v1=p.synthetic_v1, v2=p.synthetic_v2,
@@ -132,7 +132,7 @@ def write_synthetic(out: Path, spec, images: np.ndarray | None = None, v73: bool
     import json
     from dataclasses import asdict
 
-    from experiments.nif.synthetic import simulate
+    from neuro.experiments.nif.synthetic import simulate
     stimuli, voxels, truth = simulate(spec, images)
     out.mkdir(parents=True, exist_ok=True)
     write_mat(out / STIMULI, {"stim": stimuli}, v73)

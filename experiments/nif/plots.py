@@ -6,8 +6,8 @@ from pathlib import Path
 
 import numpy as np
 
-from experiments.nif.data import SIDE
-from utils.reporting.plots import pyplot, save_figure
+from neuro.experiments.nif.data import SIDE
+from neuro.utils.reporting.plots import pyplot, save_figure
 
 
 def save_epoch_figure(fields: dict[str, np.ndarray], filters: np.ndarray, path: Path, writer=None,

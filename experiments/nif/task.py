@@ -7,9 +7,10 @@ import json
 
 import numpy as np
 
-from experiments.nif.data import SIDE, BrainsData, load_for, planned_folder
-from experiments.nif.params import NIFParams
-from utils.execution.training import EarlyStopping, NumpyRNG, TorchRNG, TrainingState, check_finite
+from neuro.experiments.nif.data import SIDE, BrainsData, load_for, planned_folder
+from neuro.experiments.nif.params import NIFParams
+from neuro.utils.execution.correlation import pearson_per_column
+from neuro.utils.execution.training import EarlyStopping, NumpyRNG, TorchRNG, TrainingState, check_finite
 
 SHOWN = 8                     # best-predicted voxels whose fields are drawn each epoch
 
@@ -35,19 +36,11 @@ def scaled_images(images: np.ndarray, how: str, train: np.ndarray) -> np.ndarray
     return images[:, None].astype(np.float32)
 
 
-def pearson_per_column(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Pearson's r of each column of a with the same column of b (NaN where one is constant)."""
-    a, b = a - a.mean(axis=0), b - b.mean(axis=0)
-    denominator = np.sqrt((a * a).sum(axis=0) * (b * b).sum(axis=0))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(denominator > 1e-12, (a * b).sum(axis=0) / denominator, np.nan)
-
-
 def train(p: NIFParams, ctx) -> dict[str, float]:
     """data -> model -> loop -> evaluate."""
     import torch
 
-    from experiments.nif.model import NIF
+    from neuro.experiments.nif.model import NIF
 
     data = load_for(p, ctx.data_dir)
     folder, kind = planned_folder(p, ctx.data_dir)
@@ -110,7 +103,7 @@ def _validate(model, x, y: dict, images: np.ndarray, device: str) -> tuple[float
 
 def _draw(model, r: dict[str, np.ndarray], ctx, epoch: int) -> None:
     """This epoch's fields of the best-predicted voxels (validation r) and the first layer's filters."""
-    from experiments.nif.plots import save_epoch_figure
+    from neuro.experiments.nif.plots import save_epoch_figure
     fields = {area: model.observe[area].fields().detach().cpu().numpy()[np.argsort(-np.nan_to_num(r[area], nan=-1))[:SHOWN]]
               for area in r}
     filters = model.to_v1.weight.detach().cpu().numpy()[:, 0]
@@ -133,7 +126,7 @@ def evaluate(model, x, data: BrainsData, images: np.ndarray, p: NIFParams, ctx) 
     """Per area on the test images: voxel r mean, median and fraction above 0.3 (per voxel in
     per_voxel.json), a map of the fields' centres and sizes; on synthetic data, the distance between
     learned and true centres and the fields' correlation for the better-predicted half of the voxels."""
-    from experiments.nif.plots import save_centre_map
+    from neuro.experiments.nif.plots import save_centre_map
     prediction = predict(model, x, images, ctx.device)
     truth = _truth(p, ctx)
     metrics, per_voxel = {}, {}

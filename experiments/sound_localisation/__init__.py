@@ -3,11 +3,11 @@
 The network hears 100 auditory-nerve fibres per ear, phase-locked to a 20 Hz tone, and reports the
 interaural phase difference (IPD) as one of 12 classes of 15 degrees.
 """
-from utils.experiment.builtins import BuiltinTask
+from neuro.utils.experiment.builtins import BuiltinTask
 
 TASK = BuiltinTask(
-    params="experiments.sound_localisation.params:SoundLocalisationParams",
-    train="experiments.sound_localisation.task:train",
+    params="neuro.experiments.sound_localisation.params:SoundLocalisationParams",
+    train="neuro.experiments.sound_localisation.task:train",
     description="Spiking network (LIF, surrogate gradients, Dale's law) decoding interaural phase difference",
     metric="test_accuracy",
     mode="max",

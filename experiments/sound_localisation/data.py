@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from experiments.sound_localisation.params import SoundLocalisationParams
+from neuro.experiments.sound_localisation.params import SoundLocalisationParams
 
 CHUNK = 256
 

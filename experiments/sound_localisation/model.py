@@ -13,7 +13,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from experiments.sound_localisation.params import SoundLocalisationParams
+from neuro.experiments.sound_localisation.params import SoundLocalisationParams
 
 READOUT_SCALE = 0.01
 

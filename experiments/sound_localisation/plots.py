@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from utils.reporting.plots import pyplot
+from neuro.utils.reporting.plots import pyplot
 
 
 def confusion_figure(confusion: np.ndarray):

@@ -5,11 +5,11 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from experiments.sound_localisation.data import IPDData, class_centres, make_ipd_data
-from experiments.sound_localisation.model import SoundLocalisationSNN
-from experiments.sound_localisation.params import SoundLocalisationParams
-from experiments.sound_localisation.plots import confusion_figure
-from utils.execution.training import EarlyStopping, NumpyRNG, TrainingState, check_finite
+from neuro.experiments.sound_localisation.data import IPDData, class_centres, make_ipd_data
+from neuro.experiments.sound_localisation.model import SoundLocalisationSNN
+from neuro.experiments.sound_localisation.params import SoundLocalisationParams
+from neuro.experiments.sound_localisation.plots import confusion_figure
+from neuro.utils.execution.training import EarlyStopping, NumpyRNG, TrainingState, check_finite
 
 
 def train(p: SoundLocalisationParams, ctx) -> dict[str, float]:

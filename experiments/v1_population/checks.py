@@ -5,9 +5,9 @@ from __future__ import annotations
 import functools
 from pathlib import Path
 
-from experiments.v1_population.data import REGION_SIZES, SYNTHETIC, load_region, planned_folder
-from experiments.v1_population.params import V1Params
-from utils.errors import NeuroError
+from neuro.experiments.v1_population.data import REGION_SIZES, SYNTHETIC, load_region, planned_folder
+from neuro.experiments.v1_population.params import V1Params
+from neuro.utils.errors import NeuroError
 
 
 def check(p: V1Params, data_dir: Path) -> None:
@@ -25,6 +25,6 @@ def check(p: V1Params, data_dir: Path) -> None:
             raise NeuroError(f"params.regions: region {region}: {err}") from None
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _check_folder(folder: Path) -> None:
     load_region(folder)

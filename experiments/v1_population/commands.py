@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from utils.errors import NeuroError
+from neuro.utils.errors import NeuroError
 
 
 def make(out: Annotated[Path, typer.Option(help="Folder to write, e.g. Data/synthetic_region1.")],
@@ -15,8 +15,8 @@ def make(out: Annotated[Path, typer.Option(help="Folder to write, e.g. Data/synt
          images: Annotated[int, typer.Option(min=10, help="Training images.")] = 1800,
          repeats: Annotated[int, typer.Option(min=2, help="Repeats of each validation image.")] = 8) -> None:
     """Write a synthetic data set from a known ground-truth model, in the published file format."""
-    from experiments.v1_population.data import make_synthetic
-    from experiments.v1_population.synthetic import SyntheticSpec
+    from neuro.experiments.v1_population.data import make_synthetic
+    from neuro.experiments.v1_population.synthetic import SyntheticSpec
     summary = make_synthetic(out, SyntheticSpec(seed=seed, neurons=neurons, images=images, repeats=repeats))
     print(f"wrote {out}: {images} training images, {neurons} neurons, {repeats} validation repeats; "
           f"ground-truth validation r = {summary['ground_truth_validation_r']:.3f} (ground_truth.json)")
@@ -26,8 +26,8 @@ def check(folder: Annotated[Path, typer.Argument(metavar="DIR", help="A data fol
     """Validate a V1 data folder (files, shapes, dtypes, NaNs) and summarise it."""
     import numpy as np
 
-    from experiments.v1_population.data import load_region
-    from experiments.v1_population.metrics import split_half_reliability
+    from neuro.experiments.v1_population.data import load_region
+    from neuro.experiments.v1_population.metrics import split_half_reliability
     data = load_region(folder)
     print(f"{folder}: ok: {data.train_x.shape[0]} training images, {data.val_x.shape[0]} validation images, "
           f"{data.neurons} neurons, mean response {data.train_y.mean():.3g}")
@@ -43,8 +43,8 @@ def show(folder: Annotated[Path, typer.Argument(metavar="DIR", help="A region fo
             neuron: Annotated[int, typer.Option(min=0, help="Which neuron.")] = 0,
             out: Annotated[Path | None, typer.Option(help="PNG to write (default: next to the folder).")] = None) -> None:
     """Plot the validation images a V1 neuron answers most, with its responses (and repeats)."""
-    from experiments.v1_population.data import load_region
-    from experiments.v1_population.plots import save_neuron
+    from neuro.experiments.v1_population.data import load_region
+    from neuro.experiments.v1_population.plots import save_neuron
     data = load_region(folder)
     if neuron >= data.neurons:
         raise NeuroError(f"{folder}: --neuron {neuron} is out of range; the folder has neurons 0..{data.neurons - 1}")

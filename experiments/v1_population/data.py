@@ -18,10 +18,10 @@ from pathlib import Path
 
 import numpy as np
 
-from experiments.v1_population.params import IMAGE_SIDE
-from experiments.v1_population.synthetic import SyntheticSpec, simulate
-from utils.atomic import create_once
-from utils.errors import NeuroError
+from neuro.experiments.v1_population.params import IMAGE_SIDE
+from neuro.experiments.v1_population.synthetic import SyntheticSpec, simulate
+from neuro.utils.atomic import create_once
+from neuro.utils.errors import NeuroError
 
 FILES = ("training_inputs.npy", "training_set.npy", "validation_inputs.npy", "validation_set.npy")
 RAW = "raw_validation_set.npy"

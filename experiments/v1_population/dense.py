@@ -12,7 +12,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from experiments.v1_population.model import DoGLayer, PopulationModel
+from neuro.experiments.v1_population.model import DoGLayer, PopulationModel
 
 DOG_PARAMS = ("x", "y", "sigma", "delta", "a1", "a2")
 ADAM_BETAS, ADAM_EPS = (0.9, 0.999), 1e-8

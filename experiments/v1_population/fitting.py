@@ -9,9 +9,9 @@ from typing import Any, Protocol
 import numpy as np
 import torch
 
-from experiments.v1_population.dense import POISSON_EPS, DenseFitter
-from experiments.v1_population.model import PopulationModel
-from experiments.v1_population.params import V1Params
+from neuro.experiments.v1_population.dense import POISSON_EPS, DenseFitter
+from neuro.experiments.v1_population.model import PopulationModel
+from neuro.experiments.v1_population.params import V1Params
 
 DENSE_MODELS = ("hsm", "ln", "lnln")
 
@@ -90,9 +90,4 @@ def training_loss(model: PopulationModel, p: V1Params, x: torch.Tensor, y: torch
     rate = model(x)
     error = rate - y * torch.log(rate + POISSON_EPS) if p.loss == "poisson" else (rate - y) ** 2
     loss = (error * mask).sum() / mask.sum()
-    out = model.readout.linear.weight
-    loss = loss + p.l2_output * (out ** 2).sum() + p.l1_output * out.abs().sum()
-    if model.hidden is not None:
-        hidden = model.hidden.weight
-        loss = loss + p.l2_hidden * (hidden ** 2).sum() + p.l1_hidden * hidden.abs().sum()
-    return loss
+    return loss + model.regularizer(p.l1_hidden, p.l2_hidden, p.l1_output, p.l2_output)

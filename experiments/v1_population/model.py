@@ -9,7 +9,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from experiments.v1_population.params import IMAGE_SIDE
+from neuro.experiments.v1_population.params import IMAGE_SIDE
 
 MIN_SIGMA = 0.5                      # pixels; widths below one pixel stay reachable
 MIN_DELTA = 0.1                      # sigma2 = sigma1 + delta: the surround is always wider
@@ -96,6 +96,10 @@ class Readout(nn.Module):
     def forward(self, features: torch.Tensor) -> torch.Tensor:
         return F.softplus(self.linear(self.dropout(features)))
 
+    def regularizer(self, l1: float, l2: float) -> torch.Tensor:
+        """The L1/L2 penalty on the readout's weights."""
+        return elastic(self.linear.weight, l1, l2)
+
 
 class PopulationModel(nn.Module):
     """core (images -> features) + readout (features -> rates); `hidden` is the layer penalised as hidden."""
@@ -111,6 +115,16 @@ class PopulationModel(nn.Module):
         for module in self.modules():
             if isinstance(module, DoGLayer):
                 module.clip_()
+
+    def regularizer(self, l1_hidden: float, l2_hidden: float, l1_output: float, l2_output: float) -> torch.Tensor:
+        """The L1/L2 penalties on the hidden layer's weights (where there is one) and the readout's."""
+        penalty = self.readout.regularizer(l1_output, l2_output)
+        return penalty + elastic(self.hidden.weight, l1_hidden, l2_hidden) if self.hidden is not None else penalty
+
+
+def elastic(weight: torch.Tensor, l1: float, l2: float) -> torch.Tensor:
+    """l2 * sum of squares + l1 * sum of magnitudes."""
+    return l2 * (weight ** 2).sum() + l1 * weight.abs().sum()
 
 
 ACTIVATIONS = {"softplus": nn.Softplus, "relu": nn.ReLU, "sigmoid": nn.Sigmoid, "linear": nn.Identity}

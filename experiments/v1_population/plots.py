@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from utils.reporting.plots import pyplot
+from neuro.utils.reporting.plots import pyplot
 
 
 def filter_grid(filters: np.ndarray, columns: int = 5) -> np.ndarray:
@@ -38,7 +38,7 @@ def save_filters(filters: np.ndarray, path: Path, writer=None, columns: int = 10
 def save_neuron(images: np.ndarray, responses: np.ndarray, repeats: np.ndarray | None, neuron: int, path: Path,
                 title: str = "") -> Path:
     """The validation images a neuron answers most, with its mean response to each (and every repeat)."""
-    from utils.reporting.plots import save_figure
+    from neuro.utils.reporting.plots import save_figure
     plt = pyplot()
     order = np.argsort(responses[:, neuron])[::-1][:8]
     side = int(round(np.sqrt(images.shape[1])))

@@ -13,8 +13,8 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from experiments.v1_population.params import IMAGE_SIDE
-from experiments.v1_population.metrics import pearson_per_neuron
+from neuro.experiments.v1_population.params import IMAGE_SIDE
+from neuro.utils.execution.correlation import pearson_per_column
 
 
 @dataclass
@@ -110,6 +110,6 @@ def simulate(spec: SyntheticSpec) -> SyntheticSet:
     train_rate, val_rate = truth.rates(train_x), truth.rates(val_x)
     raw = rng.poisson(val_rate, size=(spec.repeats, *val_rate.shape)).astype(np.float32)
     train_y = rng.poisson(train_rate).astype(np.float32)
-    summary = {**asdict(spec), "ground_truth_validation_r": float(pearson_per_neuron(val_rate, raw.mean(0)).mean()),
+    summary = {**asdict(spec), "ground_truth_validation_r": float(pearson_per_column(val_rate, raw.mean(0), constant=0.0).mean()),
                "mean_response": float(train_y.mean())}
     return SyntheticSet(train_x, train_y, val_x, raw, truth, summary)

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from experiments.v1_population.data import load_data, region_folder
-from experiments.v1_population.fitting import Fitter, make_fitter
-from experiments.v1_population.metrics import noise_corrected, pearson_per_neuron, split_half_reliability
-from experiments.v1_population.model import build_model, first_layer_filters
-from experiments.v1_population.params import V1Params
-from experiments.v1_population.plots import save_filters
-from utils.execution.training import EarlyStopping, NumpyRNG, TrainingState, check_finite
+from neuro.experiments.v1_population.data import load_data, region_folder
+from neuro.experiments.v1_population.fitting import Fitter, make_fitter
+from neuro.experiments.v1_population.metrics import noise_corrected, split_half_reliability
+from neuro.experiments.v1_population.model import build_model, first_layer_filters
+from neuro.experiments.v1_population.params import V1Params
+from neuro.experiments.v1_population.plots import save_filters
+from neuro.utils.execution.correlation import pearson_per_column
+from neuro.utils.execution.training import EarlyStopping, NumpyRNG, TrainingState, check_finite
 
 
 def train(p: V1Params, ctx) -> dict[str, float]:
@@ -29,7 +30,7 @@ def train(p: V1Params, ctx) -> dict[str, float]:
     state = TrainingState(ctx, fitter=fitter, shuffle=NumpyRNG(shuffle), best=best)
 
     def correlation() -> np.ndarray:
-        return pearson_per_neuron(fitter.predict(val_x), data.val_y, data.val_mask)
+        return pearson_per_column(fitter.predict(val_x), data.val_y, data.val_mask, constant=0.0)
 
     for epoch in range(state.resume(), p.epochs):
         loss = _epoch(fitter, train_x, data.train_y, data.train_mask, p.batch_size, shuffle)

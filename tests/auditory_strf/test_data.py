@@ -11,12 +11,19 @@ import numpy as np
 import pytest
 import scipy.io
 
-from experiments.auditory_strf.data import load
-from experiments.auditory_strf.ns1 import (METADATA, NS1_TEST, SPECTROGRAMS, SPIKES, good_neurons, neuron_spikes,
-                                           write_synthetic)
-from experiments.auditory_strf.synthetic import SyntheticSpec, simulate
+from neuro.experiments.auditory_strf.data import load
+from neuro.experiments.auditory_strf.ns1 import (
+    METADATA,
+    NS1_TEST,
+    SPECTROGRAMS,
+    SPIKES,
+    good_neurons,
+    neuron_spikes,
+    write_synthetic,
+)
+from neuro.experiments.auditory_strf.synthetic import SyntheticSpec, simulate
+from neuro.utils.errors import NeuroError
 from tests.conftest import ROOT
-from utils.errors import NeuroError
 
 SAMPLE = ROOT / "tests" / "data" / "ns1_sample"
 SMALL = SyntheticSpec(seed=3, neurons=12, sounds=20, bins=120, bands=10)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from experiments.auditory_strf.metrics import cc_max, cc_noise_corrected, cc_norm, cc_raw, signal_power
-from experiments.auditory_strf.synthetic import SyntheticSpec, simulate, true_cc_max
+from neuro.experiments.auditory_strf.metrics import cc_max, cc_noise_corrected, cc_norm, cc_raw, signal_power
+from neuro.experiments.auditory_strf.synthetic import SyntheticSpec, simulate, true_cc_max
 
 REPLICATES = 12
 

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 import torch
 
-from experiments.auditory_strf.bands import centre_frequencies
-from experiments.auditory_strf.model import AdapTrans, build_model, exponential_average
-from experiments.auditory_strf.params import MODELS
+from neuro.experiments.auditory_strf.bands import centre_frequencies
+from neuro.experiments.auditory_strf.model import AdapTrans, build_model, exponential_average
+from neuro.experiments.auditory_strf.params import MODELS
 
 BANDS, NEURONS, LENGTH, CUT = 8, 3, 40, 22
 

@@ -123,7 +123,7 @@ def start_sge(workdir: Path, slots: int | None = None) -> Scheduler:
             for stale in SGE_SPOOL.glob(pid_files):
                 stale.unlink()
             subprocess.run([f"/usr/lib/gridengine/{daemon}"], env=env, check=True, capture_output=True, timeout=60)
-            _wait_until(lambda: list(SGE_SPOOL.glob(pid_files)), f"{daemon} to write its pid", scheduler)
+            _wait_until(lambda pid_files=pid_files: list(SGE_SPOOL.glob(pid_files)), f"{daemon} to write its pid", scheduler)
             scheduler.pids.append(_read_pid(next(SGE_SPOOL.glob(pid_files))))
             _wait_until(lambda: subprocess.run(["qstat"], env=env, capture_output=True).returncode == 0,
                         "qmaster to answer", scheduler)

@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 import torch
 
-from experiments.multisensory.model import IntegrationModel, parameter_count
-from experiments.multisensory.params import MSIParams
-from experiments.multisensory.task import data_file, split, train
-from utils.execution.context import RunContext, apply_seed
+from neuro.experiments.multisensory.model import IntegrationModel, parameter_count
+from neuro.experiments.multisensory.params import MSIParams
+from neuro.experiments.multisensory.task import data_file, split, train
+from neuro.utils.execution.context import RunContext, apply_seed
 
 # the original Keras models' trainable parameters, layer for layer
 PARAMETERS = {"early": 159_500, "intermediate": 158_540, "late": 158_709}

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from experiments.multisensory.psychometric import fit_psychometric, proportions, psychometric
+from neuro.experiments.multisensory.psychometric import fit_psychometric, proportions, psychometric
 
 LEVELS = np.array([11, 11.5, 12, 12.5, 13, 13.5, 14, 14.5, 15, 15.5, 16])
 

@@ -8,10 +8,10 @@ import h5py
 import numpy as np
 import pytest
 
-from experiments.multisensory.data import ensure_stimuli, read_params, write_stimuli
-from experiments.multisensory.stimuli import DIFFICULTIES, Generator, StimulusSpec
+from neuro.experiments.multisensory.data import ensure_stimuli, read_params, write_stimuli
+from neuro.experiments.multisensory.stimuli import DIFFICULTIES, Generator, StimulusSpec
+from neuro.utils.errors import NeuroError
 from tests.conftest import neuro
-from utils.errors import NeuroError
 
 SPEC = StimulusSpec()
 MS_PER_SAMPLE = 1000 / SPEC.fs

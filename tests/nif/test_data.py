@@ -7,10 +7,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from experiments.nif.data import RESPONSES, STIMULI, load, read_mat, write_mat
-from experiments.nif.synthetic import SyntheticSpec, letters, simulate
+from neuro.experiments.nif.data import RESPONSES, STIMULI, load, read_mat, write_mat
+from neuro.experiments.nif.synthetic import SyntheticSpec, letters, simulate
+from neuro.utils.errors import NeuroError
 from tests.conftest import ROOT
-from utils.errors import NeuroError
 
 SAMPLE = ROOT / "tests" / "data" / "brains_sample" / "stim.mat"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from experiments.nif.model import NIF, ObservationModel, direct_observation
+from neuro.experiments.nif.model import NIF, ObservationModel, direct_observation
 
 
 def _observation(side: int, voxels: int, rank: int) -> ObservationModel:
@@ -27,7 +27,8 @@ def test_the_separable_form_equals_the_direct_one(side: int, voxels: int, rank: 
     for v in range(voxels):
         for k in range(rank):
             mixed = (u * model.channel[:, v][None, :, None, None]).sum(dim=1)
-            written_out[:, v] += amplitude[v, k] * (sy[v, :, k][None, :, None] * sx[v, :, k][None, None, :] * mixed).sum(dim=(1, 2))
+            outer = sy[v, :, k][None, :, None] * sx[v, :, k][None, None, :]
+            written_out[:, v] += amplitude[v, k] * (outer * mixed).sum(dim=(1, 2))
     assert torch.allclose(model(u), written_out + model.bias, atol=1e-6, rtol=0)
 
 

@@ -54,7 +54,7 @@ def test_missing_data_and_bad_test_images_are_one_line_at_plan_time(tmp_path: Pa
 
 
 def test_a_malformed_brains_folder_is_one_line_at_plan_time(tmp_path: Path) -> None:
-    from experiments.nif.data import write_mat
+    from neuro.experiments.nif.data import write_mat
     folder = tmp_path / "Data" / "brains"
     folder.mkdir(parents=True)
     write_mat(folder / "stim.mat", {"stim": np.zeros((12, 56, 56), np.uint8)}, v73=True)

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from experiments.sound_localisation.data import class_centres, ipd_labels, make_ipd_data
-from experiments.sound_localisation.params import SoundLocalisationParams
+from neuro.experiments.sound_localisation.data import class_centres, ipd_labels, make_ipd_data
+from neuro.experiments.sound_localisation.params import SoundLocalisationParams
 
 
 def test_labels_are_12_bins_of_15_degrees() -> None:

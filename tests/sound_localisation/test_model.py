@@ -6,9 +6,9 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from experiments.sound_localisation.data import make_ipd_data
-from experiments.sound_localisation.model import SoundLocalisationSNN, dale_signs
-from experiments.sound_localisation.params import SoundLocalisationParams
+from neuro.experiments.sound_localisation.data import make_ipd_data
+from neuro.experiments.sound_localisation.model import SoundLocalisationSNN, dale_signs
+from neuro.experiments.sound_localisation.params import SoundLocalisationParams
 from tests.sound_localisation.reference import reference_snn
 
 

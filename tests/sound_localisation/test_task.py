@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from experiments.sound_localisation.params import SoundLocalisationParams
-from experiments.sound_localisation.task import train
-from utils.execution.context import RunContext, apply_seed
+from neuro.experiments.sound_localisation.params import SoundLocalisationParams
+from neuro.experiments.sound_localisation.task import train
+from neuro.utils.execution.context import RunContext, apply_seed
 
 SMALL = dict(anf_per_ear=40, duration_steps=60, batch_size=32, train_batches=16, val_batches=4, test_batches=8,
              epochs=12, min_epochs=12)

@@ -29,7 +29,7 @@ def train(p: ToyParams, ctx) -> dict[str, float]:
         ctx.log_metrics(epoch, {"loss": (p.x - 2) ** 2 + 1 / (epoch + 1)})
         ctx.checkpoint({"epoch": epoch})
     print(f"trained epochs {start}..{p.epochs - 1}")
-    print(f"neuro code from {Path(sys.modules['utils.execution.execute'].__file__).parents[2]}")
+    print(f"neuro code from {Path(sys.modules['neuro.utils.execution.execute'].__file__).parents[2]}")
     if p.fail == "exception":
         raise ValueError("boom: the model exploded")
     if p.fail == "segfault":
@@ -49,5 +49,6 @@ def instant(params: dict, ctx) -> dict[str, float]:
 def devices(params: dict, ctx) -> dict[str, float]:
     """Which GPUs its worker was given (CUDA_VISIBLE_DEVICES), by which process, on what device."""
     visible = os.environ.get("CUDA_VISIBLE_DEVICES", "")
-    return {"first_gpu": float(visible.split(",")[0]) if visible else -1.0, "gpus": float(len(visible.split(",")) if visible else 0),
+    return {"first_gpu": float(visible.split(",")[0]) if visible else -1.0,
+            "gpus": float(len(visible.split(",")) if visible else 0),
             "pid": float(os.getpid()), "on_cpu": float(ctx.device == "cpu")}

@@ -7,12 +7,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from experiments.v1_population.data import combine_regions, load_region
-from experiments.v1_population.metrics import noise_corrected, pearson_per_neuron, split_half_reliability
-from experiments.v1_population.data import make_synthetic
-from experiments.v1_population.synthetic import GroundTruth, SyntheticSpec
+from neuro.experiments.v1_population.data import combine_regions, load_region, make_synthetic
+from neuro.experiments.v1_population.metrics import noise_corrected, split_half_reliability
+from neuro.experiments.v1_population.synthetic import GroundTruth, SyntheticSpec
+from neuro.utils.errors import NeuroError
+from neuro.utils.execution.correlation import pearson_per_column
 from tests.conftest import neuro
-from utils.errors import NeuroError
 
 SMALL = SyntheticSpec(seed=3, neurons=12, images=240, repeats=10)
 
@@ -46,7 +46,7 @@ def test_same_seed_same_files(region: Path, tmp_path: Path) -> None:
 def test_the_ground_truth_reaches_the_noise_ceiling(region: Path) -> None:
     data = load_region(region)
     truth = GroundTruth(**dict(np.load(region / "ground_truth.npz")))
-    r = pearson_per_neuron(truth.rates(data.val_x), data.val_y)
+    r = pearson_per_column(truth.rates(data.val_x), data.val_y, constant=0.0)
     recorded = json.loads((region / "ground_truth.json").read_text())["ground_truth_validation_r"]
     assert r.mean() == pytest.approx(recorded, abs=1e-6) and 0.5 < recorded < 0.98
     corrected = noise_corrected(r, split_half_reliability(data.raw_val))
@@ -57,7 +57,7 @@ def test_pearson_counts_constant_columns_as_zero_and_respects_masks() -> None:
     target = np.array([[1.0, 2.0], [2.0, 2.0], [3.0, 2.0], [9.0, 5.0]])
     prediction = np.array([[1.0, 0.0], [2.0, 1.0], [3.0, 2.0], [0.0, 3.0]])
     mask = np.array([[1, 1], [1, 1], [1, 1], [0, 0]], dtype=float)
-    assert pearson_per_neuron(prediction, target, mask).tolist() == [pytest.approx(1.0), 0.0]
+    assert pearson_per_column(prediction, target, mask, constant=0.0).tolist() == [pytest.approx(1.0), 0.0]
 
 
 def test_regions_combine_block_diagonally_with_masks(region: Path, tmp_path: Path) -> None:

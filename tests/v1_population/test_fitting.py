@@ -8,15 +8,15 @@ import numpy as np
 import pytest
 import torch
 
-from experiments.v1_population.dense import DenseFitter, trained_tensors
-from experiments.v1_population.fitting import TorchFitter, penalties, training_loss
-from experiments.v1_population.model import ConvLayer, build_model
-from experiments.v1_population.params import V1Params
-from experiments.v1_population.data import make_synthetic
-from experiments.v1_population.synthetic import SyntheticSpec
-from experiments.v1_population.task import train
-from utils.execution.context import RunContext, apply_seed
-from utils.reporting.curves import read_curves
+from neuro.experiments.v1_population.data import make_synthetic
+from neuro.experiments.v1_population.dense import DenseFitter, trained_tensors
+from neuro.experiments.v1_population.fitting import TorchFitter, penalties, training_loss
+from neuro.experiments.v1_population.model import ConvLayer, build_model
+from neuro.experiments.v1_population.params import V1Params
+from neuro.experiments.v1_population.synthetic import SyntheticSpec
+from neuro.experiments.v1_population.task import train
+from neuro.utils.execution.context import RunContext, apply_seed
+from neuro.utils.reporting.curves import read_curves
 
 PENALISED = V1Params(l1_output=0.01, l2_output=0.1, l1_hidden=0.02, l2_hidden=0.03)
 

@@ -7,12 +7,12 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from experiments.v1_population.model import DoGLayer, build_model
-from experiments.v1_population.params import V1Params
-from experiments.v1_population.data import make_synthetic
-from experiments.v1_population.synthetic import SyntheticSpec
-from experiments.v1_population.task import train
-from utils.execution.context import RunContext, apply_seed
+from neuro.experiments.v1_population.data import make_synthetic
+from neuro.experiments.v1_population.model import DoGLayer, build_model
+from neuro.experiments.v1_population.params import V1Params
+from neuro.experiments.v1_population.synthetic import SyntheticSpec
+from neuro.experiments.v1_population.task import train
+from neuro.utils.execution.context import RunContext, apply_seed
 
 
 def test_dog_layer_shapes_bounds_and_gradients() -> None:

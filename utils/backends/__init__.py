@@ -1,1 +1,1 @@
-"""Backends: how the runs of a sweep get to a CPU. Every one ends in utils.execution.execute.execute_run."""
+"""Backends: how the runs of a sweep get to a CPU. Every one ends in neuro.utils.execution.execute.execute_run."""

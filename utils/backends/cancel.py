@@ -5,9 +5,11 @@ import time
 from collections import Counter
 from dataclasses import dataclass
 
-from utils.backends.base import backend_named, backend_of, held_by_backend, in_flight
-from utils.sweeps.states import State
-from utils.sweeps.sweep import Sweep
+from neuro.utils.backends.executor import executor_named
+from neuro.utils.backends.holding import held_by_executor, in_flight
+from neuro.utils.backends.registry import executor_of
+from neuro.utils.sweeps.states import State
+from neuro.utils.sweeps.sweep import Sweep
 
 
 @dataclass
@@ -23,10 +25,10 @@ def cancel_sweep(sweep: Sweep, grace_s: float = 45.0, poll_s: float = 0.5) -> Ca
     """Ask each backend to stop the sweep's queued and running runs, wait (up to `grace_s`) until no live
     process or job holds them, and record cancelled those that stopped. Runs only another machine can
     stop are reported, not touched."""
-    held = held_by_backend(list(sweep.latest().values()))
+    held = held_by_executor(list(sweep.latest().values()))
     elsewhere: dict[str, list[str]] = {}
     for name, events in held.items():
-        for host, runs in backend_named(name).cancel(events).items():
+        for host, runs in executor_named(name).cancel(events).items():
             elsewhere.setdefault(host, []).extend(runs)
     away = {run for runs in elsewhere.values() for run in runs}
     targets = {e["key"]: e for events in held.values() for e in events if e["run"] not in away}
@@ -42,4 +44,4 @@ def cancel_sweep(sweep: Sweep, grace_s: float = 45.0, poll_s: float = 0.5) -> Ca
     sweep.ledger.append_many([{"experiment": sweep.spec.id, "key": e["key"], "run": e["run"], "state": State.CANCELLED,
                                "job_id": e.get("job_id"), "array_job": e.get("array_job"),
                                "backend": e.get("backend")} for e in stopped])
-    return Cancelled(Counter(backend_of(e) for e in stopped), [targets[key]["run"] for key in still], elsewhere)
+    return Cancelled(Counter(executor_of(e) for e in stopped), [targets[key]["run"] for key in still], elsewhere)

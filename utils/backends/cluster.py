@@ -13,25 +13,18 @@ import subprocess
 import sys
 import time
 from abc import abstractmethod
-from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from utils.backends.base import Backend, LaunchOptions
-from utils.errors import NeuroError
-from utils.execution.execute import reset_run
-from utils.execution.progress import Progress
-from utils.execution.snapshot import snapshot_code
-from utils.reporting.table import counted
-from utils.search.report import report_told
-from utils.sweeps.plan import Plan
-from utils.sweeps.runs import RunSpec
-from utils.sweeps.states import ENDED, State
-from utils.sweeps.sweep import Sweep
-
-if TYPE_CHECKING:
-    from utils.search.driver import SearchDriver
+from neuro.utils.backends.executor import Executor, Launch, LaunchOptions, Write
+from neuro.utils.errors import NeuroError
+from neuro.utils.execution.execute import reset_run
+from neuro.utils.execution.progress import Progress
+from neuro.utils.execution.snapshot import snapshot_code
+from neuro.utils.reporting.table import counted
+from neuro.utils.sweeps.runs import RunSpec
+from neuro.utils.sweeps.states import ENDED, State
+from neuro.utils.sweeps.sweep import Sweep
 
 WAITING = (State.QUEUED, State.RUNNING, State.INTERRUPTED)   # states in which a run may still have a live job
 
@@ -57,7 +50,7 @@ class ArrayRequest:
         return name if name[0].isalpha() else f"n{name[:14]}"
 
 
-class ClusterBackend(Backend):
+class ClusterExecutor(Executor):
     submit_program: str           # the scheduler's submission command, which a login node has
     interrupted_hint = "stopped waiting: the jobs go on; `neuro status` follows them"
 
@@ -95,71 +88,29 @@ class ClusterBackend(Backend):
     def cancel_jobs(self, array_ids: set[str]) -> None:
         """Cancel these arrays' queued and running tasks."""
 
-    def launch(self, sweep: Sweep, plan: Plan, options: LaunchOptions) -> Counter | None:
-        """Submit the plan's runs as array jobs, recording each run queued with its job id; with
-        `options.wait`, follow them to their end. Runs to start fresh are reset first, so that a
-        requeued job resumes rather than starting over."""
-        for run, fresh in plan.to_run:
-            if fresh:
-                reset_run(sweep.run_dir(run))
-        array_ids = []
-        for request in self.arrays(sweep, [run for run, _ in plan.to_run]):
-            with sweep.ledger.exclusive() as write:  # the jobs' own events come after these
-                array_ids.append(self._submit(request, write))
-        print(f"submitted {counted(len(plan.to_run), 'run')} to {self.name}: job array(s) {', '.join(array_ids)}")
-        if not options.wait:
-            return None
-        return self._follow(sweep, set(array_ids), {run.key for run, _ in plan.to_run})
+    def launch(self, sweep: Sweep, options: LaunchOptions) -> ClusterLaunch:
+        return ClusterLaunch(self, sweep)
 
-    def _submit(self, request: ArrayRequest, write) -> str:
-        """Submit one array and record its runs queued with their job ids (under the ledger's lock)."""
-        array_id = self.submit(request)
-        write([request.sweep.event(run, State.QUEUED, job_id=self.task_job_id(array_id, position, len(request.runs)),
-                                   array_job=array_id, backend=self.name)
-               for position, run in enumerate(request.runs)])
-        return array_id
-
-    def search(self, sweep: Sweep, driver: SearchDriver, options: LaunchOptions, poll_s: float = 2.0) -> Counter | None:
-        """Submit each trial as a small array of its runs (its seeds and grid points together, so the
-        scheduler's accounting names the trial), as slots free up; with `options.wait`, poll until no
-        trial is in flight, else return after one round (a later `neuro run` continues)."""
-        code_dir = snapshot_code(sweep.workspace.training_data / ".code")
-        sweep_file = sweep.freeze(code_dir)
-        stamp = time.strftime("%Y%m%d-%H%M%S")
-        submitted: list[str] = []
-
-        def queue(runs: list[RunSpec], write) -> None:
-            for trial in dict.fromkeys(run.trial for run in runs):
-                request = ArrayRequest(sweep, sweep_file, code_dir, [r for r in runs if r.trial == trial],
-                                       sweep.dir / ".jobs" / f"{stamp}-trial{trial:04d}-{len(submitted)}")
-                submitted.append(self._submit(request, write))
-                print(f"trial {trial}: submitted {counted(len(request.runs), 'run')} to {self.name} "
-                      f"(job {submitted[-1]})")
-
-        while True:
-            told = len(driver.told)
-            driver.next_runs(queue)
-            report_told(driver.told[told:], sweep.spec.metric.name)
-            if not options.wait or driver.finished:
-                break
-            time.sleep(poll_s)
-        if not options.wait:
-            return None
-        return driver.run_ends(sweep.latest())
-
-    def arrays(self, sweep: Sweep, runs: list[RunSpec], write: bool = True) -> list[ArrayRequest]:
-        """Freeze code and sweep (only name the files when not `write`), and cut the runs into arrays
-        no larger than the scheduler allows."""
+    def frozen(self, sweep: Sweep, write: bool = True) -> tuple[Path, Path]:
+        """The frozen sweep and the code snapshot that jobs run (only named, not written, unless `write`)."""
         code_dir = snapshot_code(sweep.workspace.training_data / ".code", write)
-        sweep_file = sweep.freeze(code_dir, write)
-        size = self.max_array_size(sweep)
+        return sweep.freeze(code_dir, write), code_dir
+
+    def arrays(self, sweep: Sweep, runs: list[RunSpec], frozen: tuple[Path, Path]) -> list[ArrayRequest]:
+        """The runs cut into arrays: a search trial's runs together (its seeds and grid points, so that the
+        scheduler's accounting names the trial), a grid's in arrays no larger than the scheduler allows."""
         stamp = time.strftime("%Y%m%d-%H%M%S")
-        return [ArrayRequest(sweep, sweep_file, code_dir, runs[start:start + size],
-                             sweep.dir / ".jobs" / f"{stamp}-{start // size}")
-                for start in range(0, len(runs), size)]
+        size = self.max_array_size(sweep)
+        trials = dict.fromkeys(r.trial for r in runs if r.trial is not None)
+        groups = [[r for r in runs if r.trial == trial] for trial in trials]
+        grid = [r for r in runs if r.trial is None]
+        groups += [grid[start:start + size] for start in range(0, len(grid), size)]
+        return [ArrayRequest(sweep, *frozen, group, sweep.dir / ".jobs" / f"{stamp}-{_label(group, n)}")
+                for n, group in enumerate(groups)]
 
     def job_scripts(self, sweep: Sweep, runs: list[RunSpec]) -> list[tuple[int, str]]:
-        return [(len(request.runs), self.render(request)) for request in self.arrays(sweep, runs, write=False)]
+        requests = self.arrays(sweep, runs, self.frozen(sweep, write=False))
+        return [(len(request.runs), self.render(request)) for request in requests]
 
     def holds(self, event: dict) -> bool:
         return event.get("backend") == self.name and event["state"] in WAITING and bool(event.get("array_job"))
@@ -172,33 +123,82 @@ class ClusterBackend(Backend):
         self.cancel_jobs(self.live_jobs({e["array_job"] for e in events}))  # those gone need no cancelling
         return {}
 
-    def _follow(self, sweep: Sweep, array_ids: set[str], keys: set[str], poll_s: float = 2.0) -> Counter:
-        """Block until every run in `keys` ends, a progress bar meanwhile; once the jobs have left the
-        queue, a run that recorded no end is lost."""
-        progress = Progress(len(keys))
-        seen: dict[str, str] = {}
 
-        def note_ended(latest: dict[str, dict], gone: bool) -> None:
-            for key in keys - seen.keys():
-                event = latest.get(key, {"run": key})
-                if event.get("state") in ENDED:
-                    seen[key] = event["state"]
-                    progress.update(event["run"], event["state"], f"{event.get('duration_s') or 0:.1f}s")
-                elif gone:
-                    seen[key] = State.LOST
-                    progress.update(event["run"], State.LOST, "its job left the queue")
+class ClusterLaunch(Launch):
+    """Runs submitted as array jobs with their code frozen, each recorded queued with its job id; with
+    --wait, followed through the ledger (never the scheduler's accounting) until they end. Runs to start
+    fresh are reset first, so that a requeued job resumes rather than starting over."""
 
-        try:
-            while len(seen) < len(keys):
-                note_ended(sweep.latest(), gone=False)
-                if len(seen) < len(keys) and not self.live_jobs(array_ids):
-                    time.sleep(poll_s)  # let the last events land
-                    note_ended(sweep.latest(), gone=True)
-                elif len(seen) < len(keys):
-                    time.sleep(poll_s)
-        finally:
-            progress.close()
-        return Counter(seen.values())
+    follows = False
+
+    def __init__(self, executor: ClusterExecutor, sweep: Sweep, poll_s: float = 2.0):
+        super().__init__()
+        self.executor, self.sweep, self.poll_s = executor, sweep, poll_s
+        self.frozen = executor.frozen(sweep)
+        self.arrays: set[str] = set()
+        self.progress: Progress | None = None
+        self.total = 0
+
+    def reserve(self, most: int, total: int | None = None) -> int:
+        self.total = total or most
+        return most
+
+    def submit(self, runs: list[tuple[RunSpec, bool]], write: Write) -> None:
+        for run, fresh in runs:
+            if fresh:
+                reset_run(self.sweep.run_dir(run))
+        submitted = []
+        for request in self.executor.arrays(self.sweep, [run for run, _ in runs], self.frozen):
+            array_id = self.executor.submit(request)
+            write([self.sweep.event(run, State.QUEUED, array_job=array_id, backend=self.executor.name,
+                                    job_id=self.executor.task_job_id(array_id, position, len(request.runs)))
+                   for position, run in enumerate(request.runs)])
+            submitted.append(array_id)
+            if request.runs[0].trial is not None:
+                print(f"trial {request.runs[0].trial}: submitted {counted(len(request.runs), 'run')} to "
+                      f"{self.executor.name} (job {array_id})")
+        if runs[0][0].trial is None:
+            print(f"submitted {counted(len(runs), 'run')} to {self.executor.name}: job array(s) {', '.join(submitted)}")
+        self.arrays.update(submitted)
+        self.pending |= {run.key for run, _ in runs}
+
+    def wait(self) -> None:
+        """One poll: runs that recorded an end leave `pending`; once their jobs have left the queue, a run
+        that recorded none is lost."""
+        if self.progress is None:
+            self.progress = Progress(max(self.total, len(self.pending)))
+        if not self._note_ended(gone=False):
+            alive = self.executor.live_jobs(self.arrays)
+            time.sleep(self.poll_s)       # let the last events land
+            if not alive:
+                self._note_ended(gone=True)
+
+    def _note_ended(self, gone: bool) -> bool:
+        latest = self.sweep.latest()
+        ended = False
+        for key in sorted(self.pending):
+            event = latest.get(key, {"run": key})
+            if event.get("state") in ENDED:
+                state, detail = event["state"], f"{event.get('duration_s') or 0:.1f}s"
+            elif gone:
+                state, detail = State.LOST, "its job left the queue"
+            else:
+                continue
+            self.pending.discard(key)
+            self.ends[state] += 1
+            if self.progress is not None:
+                self.progress.update(event["run"], state, detail)
+            ended = True
+        return ended
+
+    def close(self, interrupted: bool = False) -> None:
+        if self.progress is not None:
+            self.progress.close()
+
+
+def _label(runs: list[RunSpec], number: int) -> str:
+    """A job folder's name: the trial's number, or the array's."""
+    return f"trial{runs[0].trial:04d}" if runs[0].trial is not None else str(number)
 
 
 def run_command(command: list[str], what: str, env: dict | None = None) -> str:

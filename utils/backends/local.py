@@ -1,36 +1,32 @@
-"""The local backend: this machine's cores (and GPUs) through a pool of worker processes.
+"""The local executor: this machine's cores (and GPUs) through a pool of worker processes.
 
-`neuro run` plans and records its runs queued under the ledger's lock, so that a second `neuro run` of
-the same file leaves them to the first. A run is held while the `neuro run` that queued it is alive
-(checked by pid and start time); `neuro cancel` Ctrl-C's that process, which records its runs
-interrupted.
+`neuro run` records its runs queued under the ledger's lock, so that a second `neuro run` of the same
+file leaves them to the first. A run is held while the `neuro run` that queued it is alive (checked by
+pid and start time); `neuro cancel` Ctrl-C's that process, which records its runs interrupted.
 """
 from __future__ import annotations
 
 import os
 import signal
 import sys
-from collections import Counter
-from typing import TYPE_CHECKING
+import time
 
-from utils.backends.base import Backend, LaunchOptions, plan_sweep
-from utils.backends.pool import LocalPool
-from utils.errors import NeuroError
-from utils.execution.execute import process_fields
-from utils.execution.progress import Progress
-from utils.reporting.table import counted
-from utils.sweeps.plan import Plan, Rerun
-from utils.sweeps.process import is_neuro_process, process_alive
-from utils.sweeps.runs import runs_per_trial
-from utils.sweeps.states import ACTIVE, State
-from utils.sweeps.status import HOST, effective_state
-from utils.sweeps.sweep import Sweep
+from neuro.utils.backends.executor import Executor, Launch, LaunchOptions, Write
+from neuro.utils.backends.pool import LocalPool
+from neuro.utils.errors import NeuroError
+from neuro.utils.execution.execute import process_fields
+from neuro.utils.execution.progress import Progress
+from neuro.utils.reporting.table import counted
+from neuro.utils.sweeps.process import is_neuro_process, process_alive
+from neuro.utils.sweeps.runs import RunSpec
+from neuro.utils.sweeps.states import ACTIVE, State
+from neuro.utils.sweeps.status import HOST, effective_state
+from neuro.utils.sweeps.sweep import Sweep
 
-if TYPE_CHECKING:
-    from utils.search.driver import SearchDriver
+POLL_S = 1.0       # how often a launch with no run of its own looks again at runs held elsewhere
 
 
-class LocalBackend(Backend):
+class LocalExecutor(Executor):
     name = "local"
     interrupted_hint = "interrupted: `neuro run` again resumes from the last checkpoints"
 
@@ -50,63 +46,10 @@ class LocalBackend(Backend):
                              f"machine has {len(self.gpus)}; send it to a cluster (--backend slurm), or set "
                              "resources.cpu_fallback: true to run on the CPU here")
 
-    def plan(self, sweep: Sweep, rerun: Rerun) -> Plan:
-        """Plan, and record the runs queued by this process, under the ledger's lock."""
-        with sweep.ledger.exclusive() as write:
-            plan = plan_sweep(sweep, sweep.latest(), rerun)
-            if plan.to_run:
-                sweep.freeze()  # also reads the git record the events carry
-                write([sweep.event(run, State.QUEUED, **process_fields(runner=True)) for run, _ in plan.to_run])
-        return plan
+    def launch(self, sweep: Sweep, options: LaunchOptions) -> LocalLaunch:
+        return LocalLaunch(self, sweep, options.workers or default_workers(sweep))
 
-    def launch(self, sweep: Sweep, plan: Plan, options: LaunchOptions) -> Counter:
-        """Execute the plan's runs on worker processes, each with its own GPUs; returns the end states."""
-        _warn_more_cpus_than_cores(sweep)
-        devices = self._devices(sweep, options.workers or default_workers(sweep), len(plan.to_run))
-        print(f"running {len(plan.to_run)} on {counted(len(devices), 'local worker')}"
-              + (f" with GPUs {', '.join('+'.join(d) for d in devices)}" if devices[0] else "")
-              + f"; logs in {sweep.dir}")
-        progress = Progress(len(plan.to_run))
-        previous = signal.signal(signal.SIGTERM, signal.default_int_handler)  # `kill` stops as cleanly as Ctrl-C
-        try:
-            outcomes = LocalPool(sweep, sweep.freeze(), devices, progress).run(plan.to_run)
-        finally:
-            signal.signal(signal.SIGTERM, previous)
-            progress.close()
-        return Counter(outcome.state for outcome in outcomes.values())
-
-    def search(self, sweep: Sweep, driver: SearchDriver, options: LaunchOptions) -> Counter:
-        """Keep the search's trials in flight on the worker pool: as soon as a run ends, the driver tells
-        the study and the next trial's runs join the queue. Trials in flight are capped by the workers."""
-        _warn_more_cpus_than_cores(sweep)
-        per_trial = runs_per_trial(sweep.spec)
-        devices = self._devices(sweep, options.workers or default_workers(sweep), driver.slots * per_trial)
-        driver.capacity = -(-len(devices) // per_trial)
-        sweep_file = sweep.freeze()
-
-        def queue(runs: list, write) -> None:
-            write([sweep.event(run, State.QUEUED, **process_fields(runner=True)) for run in runs])
-
-        def refill() -> list:
-            return [(run, False) for run in driver.next_runs(queue)]
-
-        first = refill()
-        if not first:
-            return Counter()
-        search = sweep.spec.search
-        print(f"searching ({search.method}): {min(driver.slots, driver.capacity)} trial(s) at a time on "
-              f"{counted(len(devices), 'local worker')}"
-              f"; logs in {sweep.dir}")
-        progress = Progress(max(len(first), (search.trials - len(driver.told)) * per_trial))
-        previous = signal.signal(signal.SIGTERM, signal.default_int_handler)
-        try:
-            outcomes = LocalPool(sweep, sweep_file, devices, progress).run(first, refill)
-        finally:
-            signal.signal(signal.SIGTERM, previous)
-            progress.close()
-        return Counter(outcome.state for outcome in outcomes.values())
-
-    def _devices(self, sweep: Sweep, workers: int, runs: int) -> list[list[str]]:
+    def devices(self, sweep: Sweep, workers: int, runs: int) -> list[list[str]]:
         """One GPU list per worker (empty lists when runs ask for none): no GPU is shared."""
         resources = sweep.spec.resources
         workers = min(workers, runs)
@@ -142,12 +85,63 @@ class LocalBackend(Backend):
             else:
                 runners.add((event.get("runner"), event.get("runner_start")))
         for pid, start in runners:
-            if is_neuro_process(pid, start):
+            if pid is not None and is_neuro_process(pid, start):
                 try:
                     os.kill(pid, signal.SIGINT)
                 except ProcessLookupError:
                     continue
         return elsewhere
+
+
+class LocalLaunch(Launch):
+    """Runs executed by this process's pool of workers, each with its own GPUs; `kill` stops it as
+    cleanly as Ctrl-C."""
+
+    follows = True
+
+    def __init__(self, executor: LocalExecutor, sweep: Sweep, workers: int):
+        super().__init__()
+        self.executor, self.sweep, self.workers = executor, sweep, workers
+        self.pool: LocalPool | None = None
+        self._sigterm = signal.signal(signal.SIGTERM, signal.default_int_handler)
+
+    def reserve(self, most: int, total: int | None = None) -> int:
+        """Start the pool for `most` runs at once (no more workers than that); `total`: the runs
+        expected over the whole launch, for the progress bar."""
+        _warn_more_cpus_than_cores(self.sweep)
+        devices = self.executor.devices(self.sweep, self.workers, most)
+        print(f"running on {counted(len(devices), 'local worker')}"
+              + (f" with GPUs {', '.join('+'.join(d) for d in devices)}" if devices[0] else "")
+              + f"; logs in {self.sweep.dir}")
+        self.pool = LocalPool(self.sweep, self.sweep.freeze(), devices, Progress(total or most))
+        self.pool.start()
+        return len(devices)
+
+    def submit(self, runs: list[tuple[RunSpec, bool]], write: Write) -> None:
+        if self.pool is None:
+            self.reserve(len(runs))
+        assert self.pool is not None
+        write([self.sweep.event(run, State.QUEUED, **process_fields(runner=True)) for run, _ in runs])
+        self.pool.add(runs)
+        self.pending |= {run.key for run, _ in runs}
+
+    def wait(self) -> None:
+        if self.pool is None or not self.pool.busy:   # the source waits on runs held elsewhere
+            time.sleep(POLL_S)
+            return
+        for run, outcome in self.pool.step():
+            self.ends[outcome.label] += 1
+            self.pending.discard(run.key)
+
+    def close(self, interrupted: bool = False) -> None:
+        try:
+            if self.pool is not None:
+                if interrupted:
+                    self.pool.interrupt()
+                self.pool.stop()
+                self.pool.progress.close()
+        finally:
+            signal.signal(signal.SIGTERM, self._sigterm)
 
 
 def _warn_more_cpus_than_cores(sweep: Sweep) -> None:
@@ -159,7 +153,7 @@ def _warn_more_cpus_than_cores(sweep: Sweep) -> None:
 
 def default_workers(sweep: Sweep) -> int:
     """The file's local.workers, else as many runs as the cores hold at resources.cpus each."""
-    return sweep.spec.local.workers or max(1, (os.cpu_count() or 1) // sweep.spec.resources.cpus)
+    return sweep.spec.options("local").workers or max(1, (os.cpu_count() or 1) // sweep.spec.resources.cpus)
 
 
 def visible_gpus() -> list[str]:

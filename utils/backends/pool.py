@@ -6,24 +6,23 @@ runs in progress, records them interrupted, and stops every worker.
 """
 from __future__ import annotations
 
-import multiprocessing
 import os
 import signal
 import sys
 import time
 from collections import deque
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
+from typing import Any
 
-from utils.backends.worker import worker_main
-from utils.errors import NeuroError, did_you_mean
-from utils.execution.execute import Outcome, record_abandoned
-from utils.execution.progress import Progress
-from utils.sweeps.runs import RunSpec
-from utils.sweeps.states import State
-from utils.sweeps.sweep import Sweep
+from neuro.utils.backends.worker import worker_context, worker_main
+from neuro.utils.errors import NeuroError, did_you_mean
+from neuro.utils.execution.execute import Outcome, record_abandoned
+from neuro.utils.execution.progress import Progress
+from neuro.utils.sweeps.runs import RunSpec
+from neuro.utils.sweeps.states import State
+from neuro.utils.sweeps.sweep import Sweep
 
 STOP_GRACE_S = 15.0
 SIGNAL_HINTS = {"SIGKILL": ": out of memory?", "SIGSEGV": ": segmentation fault", "SIGABRT": ": aborted",
@@ -32,7 +31,7 @@ SIGNAL_HINTS = {"SIGKILL": ": out of memory?", "SIGSEGV": ": segmentation fault"
 
 @dataclass
 class _Worker:
-    process: multiprocessing.Process
+    process: Any                       # a multiprocessing Process of the fork server's context
     conn: Connection
     slot: int                          # which of the pool's device lists it has
     run: RunSpec | None = None
@@ -49,32 +48,37 @@ class LocalPool:
     progress: Progress
     outcomes: dict[str, Outcome] = field(default_factory=dict)
     metric_checked: bool = False
-    refilling: bool = False            # runs may still come (a search): keep every worker
+    pending: deque = field(default_factory=deque)    # (run, fresh) pairs not yet given to a worker
+    workers: list[_Worker] = field(default_factory=list)
+    ended: list[tuple[RunSpec, Outcome]] = field(default_factory=list)   # by the last step
 
-    def run(self, jobs: list[tuple[RunSpec, bool]],
-            refill: Callable[[], list[tuple[RunSpec, bool]]] | None = None) -> dict[str, Outcome]:
-        """Execute `jobs` ((run, fresh) pairs), and those `refill` gives each time a run ends (a search
-        asks for its next trials there); returns each run key's outcome."""
-        pending = deque(jobs)
-        self.refilling = refill is not None
-        pool = [self._start(slot) for slot in range(len(self.devices) if refill else min(len(self.devices), len(jobs)))]
-        try:
-            while pending or any(w.run for w in pool):
-                for worker in pool:
-                    if worker.ready and worker.run is None and pending:
-                        worker.run, fresh = pending.popleft()
-                        worker.deadline = time.monotonic() + self.sweep.spec.resources.time_min * 60
-                        worker.conn.send(("run", worker.run, fresh))
-                ended = len(self.outcomes)
-                self._wait(pool, pending)
-                if refill is not None and len(self.outcomes) > ended:
-                    pending.extend(refill())
-        except KeyboardInterrupt:
-            self._interrupt(pool)
-            raise
-        finally:
-            self._stop(pool)
-        return self.outcomes
+    def start(self) -> None:
+        """One worker per device list; each imports nothing and is ready within milliseconds."""
+        self.workers = [self._start(slot) for slot in range(len(self.devices))]
+
+    def add(self, jobs: list[tuple[RunSpec, bool]]) -> None:
+        self.pending.extend(jobs)
+
+    @property
+    def busy(self) -> bool:
+        return bool(self.pending) or any(w.run for w in self.workers)
+
+    def step(self) -> list[tuple[RunSpec, Outcome]]:
+        """Give pending runs to idle workers, then wait until something happens; the runs that ended."""
+        for worker in self.workers:
+            if worker.ready and worker.run is None and self.pending:
+                worker.run, fresh = self.pending.popleft()
+                worker.deadline = time.monotonic() + self.sweep.spec.resources.time_min * 60
+                worker.conn.send(("run", worker.run, fresh))
+        self.ended = []
+        self._wait(self.workers, self.pending)
+        return self.ended
+
+    def interrupt(self) -> None:
+        self._interrupt(self.workers)
+
+    def stop(self) -> None:
+        self._stop(self.workers)
 
     def _wait(self, pool: list[_Worker], pending: deque) -> None:
         """Handle what the workers say; replace a dead worker while runs are pending."""
@@ -92,15 +96,15 @@ class LocalPool:
                 self._worker_died(worker)
                 pool.remove(worker)
                 worker.conn.close()
-                if pending or self.refilling:
-                    pool.append(self._start(worker.slot))
+                pool.append(self._start(worker.slot))   # runs may still come (a search refills)
 
     def _receive(self, worker: _Worker, message: tuple) -> None:
         if message[0] == "ready":
             worker.ready = True
         elif message[0] == "finished":
             _, key, outcome = message
-            self._finish(worker.run, outcome)
+            if worker.run is not None:
+                self._finish(worker.run, outcome)
             worker.run = None
         elif message[0] == "broken":
             raise NeuroError(f"a worker could not start: {message[1]}")
@@ -108,7 +112,8 @@ class LocalPool:
     def _stop_overrunning(self, pool: list[_Worker]) -> None:
         """Kill the worker of a run past resources.time_min; its death records the run failed."""
         for worker in pool:
-            if worker.run is not None and not worker.timed_out and time.monotonic() >= worker.deadline:
+            if worker.run is not None and worker.deadline is not None and not worker.timed_out \
+                    and time.monotonic() >= worker.deadline:
                 worker.timed_out = True
                 worker.process.kill()
 
@@ -126,20 +131,21 @@ class LocalPool:
 
     def _finish(self, run: RunSpec, outcome: Outcome) -> None:
         self.outcomes[run.key] = outcome
+        self.ended.append((run, outcome))
         if outcome.state == State.DONE and not self.metric_checked:
             self.metric_checked = True
             _warn_missing_metric(self.sweep, outcome.metrics)
         detail = f"{outcome.duration_s:.1f}s" if outcome.duration_s else ""
         if outcome.state == State.FAILED and outcome.error:
             detail += "  " + outcome.error.strip().splitlines()[-1][:120]
-        self.progress.update(run.name, outcome.state, detail)
+        self.progress.update(run.name, outcome.label, detail)
 
     def _start(self, slot: int) -> _Worker:
-        context = multiprocessing.get_context("spawn")
+        context = worker_context()
         parent_conn, child_conn = context.Pipe()
         process = context.Process(target=worker_main, daemon=True,
                                   args=(child_conn, str(self.sweep_file), self.sweep.spec.resources.cpus,
-                                        self.devices[slot], os.getpid()))
+                                        self.devices[slot], os.getpid(), dict(os.environ)))
         process.start()
         child_conn.close()
         return _Worker(process, parent_conn, slot)

@@ -7,9 +7,10 @@ import re
 import shlex
 from pathlib import Path
 
-from utils.backends.cluster import ArrayRequest, ClusterBackend, SubmissionError, run_command, walltime
-from utils.experiment.sections import Resources
-from utils.sweeps.sweep import Sweep
+from neuro.utils.backends.cluster import ArrayRequest, ClusterExecutor, SubmissionError, run_command, walltime
+from neuro.utils.backends.options import QsubOptions
+from neuro.utils.experiment.sections import Resources
+from neuro.utils.sweeps.sweep import Sweep
 
 BODY = """\
 set -u
@@ -21,24 +22,24 @@ mkdir -p "${{dirs[$i]}}"
 exec >>"${{dirs[$i]}}/scheduler.log" 2>&1
 export PYTHONPATH={code}"${{PYTHONPATH:+:$PYTHONPATH}}"
 export OMP_NUM_THREADS={cpus} MKL_NUM_THREADS={cpus}
-exec {python} -m utils.backends.job_entry {sweep_file} "${{keys[$i]}}" --backend {backend} --job-id "{job_id}"
+exec {python} -m neuro.utils.backends.job_entry {sweep_file} "${{keys[$i]}}" --backend {backend} --job-id "{job_id}"
 """
 
 
-class QsubBackend(ClusterBackend):
+class QsubExecutor(ClusterExecutor):
     submit_program = "qsub"
     prefix = "#PBS"
     index = ""            # bash: the 0-based position in the array
     job_id = ""           # bash: this task's job id
 
     def max_array_size(self, sweep: Sweep) -> int:
-        return sweep.spec.qsub.max_array_size
+        return _options(sweep).max_array_size
 
     def directives(self, request: ArrayRequest) -> list[str]:
         """Name, array, queue and resources, in the dialect's words (paths go to qsub as arguments)."""
-        queue = request.sweep.spec.qsub.queue
+        queue = _options(request.sweep).queue
         return [f"-N {request.job_name}", *self.array(len(request.runs)), *([f"-q {queue}"] if queue else []),
-                *self.resources(request.sweep.spec.resources, request.sweep.spec.qsub.parallel_env)]
+                *self.resources(request.sweep.spec.resources, _options(request.sweep).parallel_env)]
 
     def array(self, size: int) -> list[str]:
         raise NotImplementedError
@@ -48,7 +49,7 @@ class QsubBackend(ClusterBackend):
 
     def render(self, request: ArrayRequest) -> str:
         q = shlex.quote
-        extra = request.sweep.spec.qsub.additional
+        extra = _options(request.sweep).additional
         if any("\n" in line or "\r" in line for line in extra):
             raise SubmissionError("qsub.additional: an entry holds a line break; give one directive per entry")
         directives = [f"{self.prefix} {d}" for d in [*self.directives(request), *extra]]
@@ -92,7 +93,7 @@ class QsubBackend(ClusterBackend):
             run_command(["qdel", *sorted(array_ids)], "qdel")
 
 
-class SGEBackend(QsubBackend):
+class SGEExecutor(QsubExecutor):
     """Son of Grid Engine / Univa: -t 1-N, $SGE_TASK_ID (1-based), -pe for cores, h_vmem per slot."""
 
     name = "sge"
@@ -126,7 +127,7 @@ class SGEBackend(QsubBackend):
         return task_job_id.split(".")[0]
 
 
-class PBSProBackend(QsubBackend):
+class PBSProExecutor(QsubExecutor):
     """PBS Pro / OpenPBS: -J 0-N (only for 2 or more runs), $PBS_ARRAY_INDEX, select statements."""
 
     name = "pbs"
@@ -142,7 +143,7 @@ class PBSProBackend(QsubBackend):
                 f"-l walltime={walltime(res.time_min)}"]
 
 
-class TorqueBackend(QsubBackend):
+class TorqueExecutor(QsubExecutor):
     """Torque / PBS classic: -t 0-N, $PBS_ARRAYID, nodes=1:ppn=N."""
 
     name = "torque"
@@ -158,7 +159,11 @@ class TorqueBackend(QsubBackend):
                 f"-l walltime={walltime(res.time_min)}"]
 
 
-DIALECTS: dict[str, type[QsubBackend]] = {"sge": SGEBackend, "pbs": PBSProBackend, "torque": TorqueBackend}
+DIALECTS: dict[str, type[QsubExecutor]] = {"sge": SGEExecutor, "pbs": PBSProExecutor, "torque": TorqueExecutor}
+
+
+def _options(sweep: Sweep) -> QsubOptions:
+    return sweep.spec.options("qsub")
 
 
 def parse_qstat(output: str) -> list[str]:

@@ -8,39 +8,32 @@ import signal
 import sys
 from pathlib import Path
 
-from utils.backends.cluster import ArrayRequest, ClusterBackend, SubmissionError, run_command
-from utils.sweeps.states import State
-from utils.sweeps.sweep import Sweep
+from neuro.utils.backends.cluster import ArrayRequest, ClusterExecutor, SubmissionError, run_command
+from neuro.utils.backends.job_entry import run_job, succeeded
+from neuro.utils.execution.execute import JobRef, request_stop, stop_requested
+from neuro.utils.sweeps.sweep import Sweep
 
 
 class SlurmRun:
-    """What submitit pickles for each array task: execute one run of a frozen sweep."""
+    """What submitit pickles for each array task: the job entry's run, plus Slurm's requeue."""
 
     def __init__(self, sweep_file: str, key: str):
         self.sweep_file, self.key = sweep_file, key
 
     def __call__(self) -> str:
         import submitit
-
-        from utils.execution.execute import JobRef, execute_run, stop_requested
-        from utils.sweeps.sweep import load_sweep
-
-        sweep = load_sweep(Path(self.sweep_file))
-        run = next(r for r in sweep.runs if r.key == self.key)
         signal.signal(signal.SIGTERM, _terminated)
         job_id = submitit.JobEnvironment().job_id
-        outcome = execute_run(sweep, run, job=JobRef("slurm", SlurmBackend().array_of(job_id), job_id))
+        outcome = run_job(Path(self.sweep_file), self.key, JobRef("slurm", job_id.split("_")[0], job_id))
         if stop_requested():
             sys.exit(-1)  # submitit's requeue in progress: leave without a result
-        if outcome.state not in (State.DONE, State.PRUNED, "ended elsewhere"):
-            raise RuntimeError(f"run {run.name} ended {outcome.state}: {outcome.error}")
-        return outcome.state
+        if not succeeded(outcome):
+            raise RuntimeError(f"run {self.key} ended {outcome.label}: {outcome.error}")
+        return outcome.label
 
     def checkpoint(self, *args, **kwargs):
         """Called by submitit on preemption or timeout: requeue; the run resumes from its checkpoint."""
         import submitit
-
-        from utils.execution.execute import request_stop
         request_stop("preempted or timed out: requeued")
         return submitit.helpers.DelayedSubmission(SlurmRun(self.sweep_file, self.key))
 
@@ -60,26 +53,25 @@ def _planning_executor() -> type:
 def _terminated(signum, frame) -> None:
     """Slurm's SIGTERM (requeue, preemption, time limit, scancel): record the run interrupted. When the
     run is already stopping (submitit's requeue after USR2 sends this too), let it finish recording."""
-    from utils.execution.execute import request_stop, stop_requested
     if stop_requested():
         return
     request_stop("terminated by Slurm (requeue, preemption, time limit or scancel)")
     raise KeyboardInterrupt
 
 
-class SlurmBackend(ClusterBackend):
+class SlurmExecutor(ClusterExecutor):
     name = "slurm"
     submit_program = "sbatch"
 
     def max_array_size(self, sweep: Sweep) -> int:
-        return sweep.spec.slurm.max_array_size
+        return sweep.spec.options("slurm").max_array_size
 
     def executor(self, request: ArrayRequest, planning: bool = False):
         """submitit's executor with the sweep's resources; `planning` only renders scripts, so it needs no
         Slurm on this machine."""
         import submitit
         spec = request.sweep.spec
-        res, opts = spec.resources, spec.slurm
+        res, opts = spec.resources, spec.options("slurm")
         kind = _planning_executor() if planning else submitit.SlurmExecutor
         executor = kind(folder=request.log_dir / "%j", python=shlex.quote(request.python))
         parameters = dict(job_name=request.job_name, time=math.ceil(res.time_min), cpus_per_task=res.cpus,

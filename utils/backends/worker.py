@@ -1,34 +1,56 @@
-"""A local worker process: loads the sweep and imports torch once, then executes runs it is sent."""
+"""A local worker process: loads the sweep, then executes the runs it is sent.
+
+Workers fork from one server process per `neuro run` that has imported torch, numpy and TensorBoard
+once (multiprocessing's forkserver): a worker starts in milliseconds, and a worker that replaces one
+killed with its run costs nothing. The server is a fresh process, so no thread of the caller is forked.
+"""
 from __future__ import annotations
 
 import ctypes
 import faulthandler
+import multiprocessing
 import os
+import select
 import signal
 import sys
+import threading
 from multiprocessing.connection import Connection
 from pathlib import Path
 
 PR_SET_PDEATHSIG = 1
+PRELOAD = ["neuro.utils.backends.worker", "neuro.utils.execution.execute", "numpy", "torch",
+           "torch.utils.tensorboard"]
 
 
-def worker_main(conn: Connection, sweep_file: str, cpus: int, gpus: list[str], parent_pid: int) -> None:
+def worker_context() -> multiprocessing.context.ForkServerContext:
+    """Where workers come from: forks of a server that has imported what every run uses."""
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(PRELOAD)
+    return context
+
+
+def worker_main(conn: Connection, sweep_file: str, cpus: int, gpus: list[str], parent_pid: int,
+                environment: dict[str, str]) -> None:
     """Serve ("run", run, fresh) messages until told to stop or the parent goes away. The worker's
-    runs see only `gpus` (when it has any), as cuda:0, cuda:1, ..."""
+    runs see only `gpus` (when it has any), as cuda:0, cuda:1, ..., and the `environment` of the
+    `neuro run` that started it (not the server's)."""
     _die_with_parent(parent_pid)
+    os.environ.clear()
+    os.environ.update(environment)
     for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
         os.environ[var] = str(cpus)
     if gpus:
         os.environ["CUDA_VISIBLE_DEVICES"] = ",".join(gpus)
-    faulthandler.enable()  # a segfault leaves a traceback in the run's stderr.log
+    faulthandler.enable(all_threads=False)  # a segfault leaves the crashing stack in the run's stderr.log
     faulthandler.register(signal.SIGUSR1, all_threads=True)  # so does a worker stuck past Ctrl-C's grace
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     signal.signal(signal.SIGINT, signal.default_int_handler)  # even when the runner started with it ignored
-    from utils.execution.execute import execute_run
-    from utils.sweeps.states import State
-    from utils.sweeps.sweep import load_sweep
+    from neuro.utils.execution.execute import execute_run, started_by
+    from neuro.utils.sweeps.states import State
+    from neuro.utils.sweeps.sweep import load_sweep
 
     try:
+        started_by(parent_pid)
         sweep = load_sweep(Path(sweep_file))
         _import_run_libraries()
         conn.send(("ready",))
@@ -54,10 +76,21 @@ def _import_run_libraries() -> None:
 
 
 def _die_with_parent(parent_pid: int) -> None:
-    """If the parent dies (even by kill -9), the kernel kills this worker too (Linux)."""
+    """When the `neuro run` that started this worker dies (even by kill -9), the worker dies at once
+    with it (Linux: a pidfd watched by a thread); and so it does when the fork server dies."""
     try:
         ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
     except (OSError, AttributeError):
         pass
-    if os.getppid() != parent_pid:
+    try:
+        pidfd = os.pidfd_open(parent_pid)
+    except ProcessLookupError:
         os._exit(1)
+    except (OSError, AttributeError):
+        return
+    threading.Thread(target=_kill_self_when_ended, args=(pidfd,), daemon=True).start()
+
+
+def _kill_self_when_ended(pidfd: int) -> None:
+    select.select([pidfd], [], [])
+    os.kill(os.getpid(), signal.SIGKILL)

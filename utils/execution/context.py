@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from utils.atomic import write_atomic
+from neuro.utils.atomic import write_atomic
 
 CHECKPOINT = "last.pt"
 CURVES = "metrics.jsonl"      # every logged step, one JSON object per line (read by `neuro results --plot`)

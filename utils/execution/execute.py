@@ -21,18 +21,19 @@ from typing import Any
 
 import yaml
 
-from utils.atomic import read_json, write_json
-from utils.errors import NeuroError
-from utils.execution.context import RunContext, RunPruned, apply_seed, clean_metrics, tensorboard_hparams
-from utils.search.pruning import pruning_hook
-from utils.sweeps.process import identity
-from utils.sweeps.run_home import claim, make_home
-from utils.sweeps.runs import RunSpec
-from utils.sweeps.states import FINAL, State
-from utils.sweeps.sweep import Sweep
+from neuro.utils.atomic import read_json, write_json
+from neuro.utils.errors import NeuroError
+from neuro.utils.execution.context import RunContext, RunPruned, apply_seed, clean_metrics, tensorboard_hparams
+from neuro.utils.search.pruning import pruning_hook
+from neuro.utils.sweeps.process import identity
+from neuro.utils.sweeps.run_home import claim, make_home
+from neuro.utils.sweeps.runs import RunSpec
+from neuro.utils.sweeps.states import FINAL, State
+from neuro.utils.sweeps.sweep import Sweep
 
 ERROR_LINES = 12
 _stop_reason: str | None = None   # set when the scheduler is taking the run away (preemption, timeout)
+_runner_pid: int | None = None    # the `neuro run` whose worker this process is
 
 
 def request_stop(reason: str) -> None:
@@ -47,11 +48,21 @@ def stop_requested() -> bool:
 
 @dataclass
 class Outcome:
-    state: str  # done | failed | interrupted | "running elsewhere" | "ended elsewhere" (another process)
-                # | "not started" (stopped before it began)
+    """What one call did with a run: the state the run is in after it, and whether another process (not
+    this call) ran it: running there now, or ended there before. A run stopped before it began is planned."""
+
+    state: State
     metrics: dict[str, float] = field(default_factory=dict)
     error: str | None = None
     duration_s: float = 0.0
+    elsewhere: bool = False
+
+    @property
+    def label(self) -> str:
+        """For people: 'done', 'running elsewhere', 'not started', ..."""
+        if self.elsewhere:
+            return "running elsewhere" if self.state == State.RUNNING else "ended elsewhere"
+        return "not started" if self.state == State.PLANNED else str(self.state)
 
 
 @dataclass(frozen=True)
@@ -68,11 +79,11 @@ def execute_run(sweep: Sweep, run: RunSpec, fresh: bool = False, job: JobRef | N
     run_dir = sweep.run_dir(run)
     with claim(run_dir) as claimed:
         if not claimed:
-            return Outcome("running elsewhere")
+            return Outcome(State.RUNNING, elsewhere=True)
         make_home(sweep, run)
         previous = read_json(run_dir / "status.json") or {}
         if previous.get("state") in FINAL and not fresh:
-            return Outcome("ended elsewhere")
+            return Outcome(State(previous["state"]), elsewhere=True)
         if previous.get("state") == State.RUNNING:
             _record(sweep, run, run_dir, State.INTERRUPTED, job, error="lost: the process running it ended")
         if fresh:
@@ -151,10 +162,18 @@ def _record(sweep: Sweep, run: RunSpec, run_dir: Path, state: str, job: JobRef |
 
 def process_fields(runner: bool = False) -> dict[str, Any]:
     """Who records an event: this process (the one running the run) and the `neuro run` that started
-    it (its parent; with `runner`, this process is that `neuro run`), each by pid and start time."""
+    it (a local worker's runner, else its parent; with `runner`, this process is that `neuro run`),
+    each by pid and start time."""
     me = _identity_of(os.getpid())
-    parent = me if runner else _identity_of(os.getppid())
+    parent = me if runner else _identity_of(_runner_pid or os.getppid())
     return {"pid": me["pid"], "pid_start": me["start"], "runner": parent["pid"], "runner_start": parent["start"]}
+
+
+def started_by(runner_pid: int) -> None:
+    """Record `runner_pid` (a local worker's `neuro run`, not its parent the fork server) as the runner
+    of this process's runs."""
+    global _runner_pid
+    _runner_pid = runner_pid
 
 
 @functools.lru_cache(maxsize=4)
@@ -209,18 +228,29 @@ def _tail(text: str, lines: int = ERROR_LINES) -> str:
     return "\n".join(text.rstrip().splitlines()[-lines:])
 
 
-def record_abandoned(sweep: Sweep, run: RunSpec, state: str, reason: str) -> Outcome:
+def _crash_report(stderr: str) -> str:
+    """What a dead process left in its stderr.log: a fatal error's heading and its innermost frames (the
+    stack is printed most recent call first), else the log's last lines."""
+    lines = stderr.rstrip().splitlines()
+    fatal = max((i for i, line in enumerate(lines) if line.startswith("Fatal Python error")), default=None)
+    if fatal is None:
+        return _tail(stderr, ERROR_LINES - 1)
+    frames = [line for line in lines[fatal:] if line.strip() and not line.startswith("Extension modules")]
+    return "\n".join(frames[:ERROR_LINES - 1])
+
+
+def record_abandoned(sweep: Sweep, run: RunSpec, state: State, reason: str) -> Outcome:
     """End a run whose process vanished (crash, kill, Ctrl-C): `reason` plus the tail of its stderr.log.
     A run that had not started yet is left as it is."""
     run_dir = sweep.run_dir(run)
     previous = read_json(run_dir / "status.json") or {}
     if previous.get("key") != run.key or previous.get("state") != State.RUNNING:
-        return Outcome("not started")  # it stays queued by a runner that has gone: planned again
+        return Outcome(State.PLANNED)  # it stays queued by a runner that has gone: planned again
     try:
         stderr = (run_dir / "stderr.log").read_text(errors="replace")
     except FileNotFoundError:
         stderr = ""
-    error = _tail(stderr, ERROR_LINES - 1) + "\n" + reason if stderr.strip() else reason
+    error = _crash_report(stderr) + "\n" + reason if stderr.strip() else reason
     started = previous.get("started")
     duration = round(time.time() - started, 3) if started else None
     _record(sweep, run, run_dir, state, None, by_runner=True, started=started, duration_s=duration, error=error)

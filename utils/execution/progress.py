@@ -10,7 +10,7 @@ from typing import TextIO
 
 class Progress:
     def __init__(self, total: int, stream: TextIO | None = None, console=None):
-        self.total, self.counts = total, Counter()
+        self.total, self.counts = total, Counter[str]()
         self.stream = stream or sys.stderr
         self.started = time.monotonic()
         self.bar = None
@@ -40,8 +40,8 @@ def _console(stream: TextIO):
 
 
 def _live_bar(total: int, console):
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress as Bar, TextColumn, TimeElapsedColumn, \
-        TimeRemainingColumn
+    from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+    from rich.progress import Progress as Bar
     bar = Bar(BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[states]}"), TextColumn("{task.fields[rate]}"),
               TimeElapsedColumn(), TextColumn("elapsed,"), TimeRemainingColumn(), TextColumn("left"), console=console)
     task = bar.add_task("runs", total=total, states="", rate="")

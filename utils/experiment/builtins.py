@@ -9,7 +9,7 @@ import importlib
 import pkgutil
 from dataclasses import dataclass
 
-FAMILIES = "experiments"     # the layout's package of experiment families
+FAMILIES = "neuro.experiments"   # the package of experiment families (the layout's experiments/)
 
 
 @dataclass(frozen=True)

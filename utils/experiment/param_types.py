@@ -36,7 +36,7 @@ def coerce(value: Any, annotation: Any) -> Any:
     try:
         checked = _adapter(annotation).validate_python(value)
     except ValidationError as err:
-        raise _mismatch(err.errors()[0], annotation) from None
+        raise _mismatch(dict(err.errors()[0]), annotation) from None
     if not allows_non_finite(annotation) and (bad := _non_finite(checked)) is not None:
         raise TypeMismatch(f"{bad} is not a finite number")
     return checked
@@ -112,7 +112,7 @@ def _mismatch(error: dict, annotation: Any) -> TypeMismatch:
     return TypeMismatch(f"expected {describe(annotation)}, got {_show(value)}", where)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _cached_adapter(annotation: Any):
     return _new_adapter(annotation)
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 import copy
 import dataclasses
 import json
-import os
 import re
 import typing
 from dataclasses import dataclass
@@ -13,18 +12,18 @@ from typing import Any
 
 import yaml
 
-from utils.errors import SpecError, did_you_mean
-from utils.experiment.param_types import TypeMismatch, coerce, describe
-from utils.experiment.sections import LocalOptions, Metric, QsubOptions, Resources, SlurmOptions
-from utils.experiment.tasks import Pinned, Task, resolve_task
-from utils.experiment.yaml_source import Source, load_yaml, parse_value
-from utils.search.space import SearchSpec, parse_search
+from neuro.utils.backends.registry import EXECUTORS
+from neuro.utils.backends.registry import SECTIONS as EXECUTOR_SECTIONS
+from neuro.utils.errors import SpecError, did_you_mean
+from neuro.utils.experiment.param_types import TypeMismatch, coerce, describe
+from neuro.utils.experiment.sections import Metric, Resources
+from neuro.utils.experiment.tasks import Pinned, Task, resolve_task
+from neuro.utils.experiment.yaml_source import Source, load_yaml, parse_value
+from neuro.utils.search.space import SearchSpec, parse_search
 
-BACKENDS = ("local", "slurm", "sge", "pbs", "torque")
 NAME_PATTERN = re.compile(r"^[a-z0-9_-]+$")
 MAX_NAME = 100                   # characters of an experiment's name or of a folder level (filesystems allow 255)
-SECTIONS = {"metric": Metric, "resources": Resources, "local": LocalOptions, "slurm": SlurmOptions,
-            "qsub": QsubOptions}
+SECTIONS = {"metric": Metric, "resources": Resources, **EXECUTOR_SECTIONS}
 TOP_KEYS = ("name", "folder", "task", "description", "repetitions", "seeds", "params", "grid", "zip",
             "search", "metric", "backend", *[k for k in SECTIONS if k != "metric"])
 
@@ -44,9 +43,7 @@ class ExperimentSpec:
     metric: Metric
     backend: str
     resources: Resources
-    local: LocalOptions
-    slurm: SlurmOptions
-    qsub: QsubOptions
+    sections: dict[str, Any]     # each executor's section (local, slurm, qsub) -> its options
     search: SearchSpec | None    # a search over parameters (each trial a set of runs), or None: the grid alone
     raw: dict                    # the file's content after --set, as validated (for freezing)
     source: Source
@@ -56,13 +53,18 @@ class ExperimentSpec:
     def id(self) -> str:
         return f"{self.folder}/{self.name}"
 
+    def options(self, section: str) -> Any:
+        """An executor's options: the file's `section:` (e.g. slurm), defaults filled in."""
+        return self.sections[section]
+
     def frozen(self, task_code: Path | None = None) -> dict:
         """Everything needed to rebuild this spec elsewhere (a worker, a cluster node): a task file is
         pinned (imported from `task_code`, a snapshot's copy, when given)."""
         frozen = {"raw": self.raw, "source": self.source.name, "base_dirs": [str(d) for d in self.base_dirs],
                   "checked": {"params": self.params, "grid": self.grid, "zip": self.zip,
                               "search": self.search.as_dict() if self.search else None,
-                              "sections": {key: dataclasses.asdict(getattr(self, key)) for key in SECTIONS}}}
+                              "sections": {key: dataclasses.asdict(value) for key, value in
+                                           {"metric": self.metric, "resources": self.resources, **self.sections}.items()}}}
         if self.task.kind == "file":
             frozen["task_file"] = str(self.task.file)
             frozen["task_code"] = str(task_code or self.task.file)
@@ -72,7 +74,7 @@ class ExperimentSpec:
 def load_spec(path: str | Path, overrides: typing.Sequence[str] = (), cards: Path | None = None,
               import_code: bool = True) -> ExperimentSpec:
     """Read, override and validate an experiment file. Task files are looked up next to it first, then
-    in the current directory. Without `import_code`, the task's code is not imported (see utils.experiment.tasks)."""
+    in the current directory. Without `import_code`, the task's code is not imported (see neuro.utils.experiment.tasks)."""
     path = Path(path)
     raw, source = load_yaml(path)
     raw = apply_overrides(raw, overrides, source)
@@ -98,7 +100,7 @@ def apply_overrides(raw: Any, overrides: typing.Sequence[str], source: Source) -
         try:
             value = parse_value(text)
         except yaml.YAMLError:
-            raise SpecError("--set", key, f"cannot parse value {text!r}", "quote it or fix its YAML syntax")
+            raise SpecError("--set", key, f"cannot parse value {text!r}", "quote it or fix its YAML syntax") from None
         target = raw if isinstance(raw, dict) else {}
         *parents, last = key.split(".")
         for part in parents:
@@ -151,7 +153,7 @@ def parse_spec(raw: Any, source: Source, base_dirs: list[Path], cards: Path | No
         sections = {key: _section(raw.get(key, {}), key, cls, source) for key, cls in SECTIONS.items()}
     metric = sections["metric"]
     if metric.name is None and task.metric:
-        metric = Metric(*task.metric)
+        metric = Metric(task.metric[0], "min" if task.metric[1] == "min" else "max")
     if metric.name is not None and task.metrics is not None and metric.name not in task.metrics:
         raise source.error("metric.name", f"task {task.ref} does not report '{metric.name}'"
                            f"{did_you_mean(metric.name, task.metrics)}", f"use one of: {', '.join(task.metrics)}")
@@ -159,13 +161,13 @@ def parse_spec(raw: Any, source: Source, base_dirs: list[Path], cards: Path | No
         raise source.error("metric.name", "a search needs an objective", "add metric: {name: <a metric the task "
                            "reports>, mode: max}")
     backend = raw.get("backend", "local")
-    if backend not in BACKENDS:
-        raise source.error("backend", f"unknown backend {backend!r}{did_you_mean(str(backend), BACKENDS)}",
-                           f"use one of: {', '.join(BACKENDS)}")
+    if backend not in EXECUTORS:
+        raise source.error("backend", f"unknown backend {backend!r}{did_you_mean(str(backend), EXECUTORS)}",
+                           f"use one of: {', '.join(EXECUTORS)}")
     return ExperimentSpec(name=name, folder=folder, task=task, description=description, seeds=seeds,
                           params=params, grid=grid, zip=zipped, metric=metric, backend=backend,
-                          resources=sections["resources"], local=sections["local"], slurm=sections["slurm"],
-                          qsub=sections["qsub"], search=search, raw=raw, source=source, base_dirs=base_dirs)
+                          resources=sections["resources"], sections={key: sections[key] for key in EXECUTOR_SECTIONS},
+                          search=search, raw=raw, source=source, base_dirs=base_dirs)
 
 
 def _identifier(value: Any, key: str, source: Source, required: bool) -> str:
@@ -233,7 +235,7 @@ def _checked(value: Any, key: str, name: str, task: Task, schema: dict, source: 
         return coerce(value, annotation)
     except TypeMismatch as err:
         raise source.error(key + err.where, str(err), f"give {describe(annotation)}" if annotation is not Any
-                           else "give a finite number")
+                           else "give a finite number") from None
 
 
 def _search(raw: Any, task: Task, source: Source, params: dict, grid: dict, zipped: dict) -> SearchSpec | None:
@@ -287,7 +289,7 @@ def _section(raw: Any, key: str, cls: type, source: Source) -> Any:
         try:
             values[name] = coerce(value, hints[name])
         except TypeMismatch as err:
-            raise source.error(f"{key}.{name}{err.where}", str(err), f"give {describe(hints[name])}")
+            raise source.error(f"{key}.{name}{err.where}", str(err), f"give {describe(hints[name])}") from None
     return cls(**values)
 
 
@@ -307,7 +309,3 @@ def _json_only(raw: Any, source: Source, key: str = "") -> None:
 
 def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
-
-
-def default_workers(spec: ExperimentSpec) -> int:
-    return spec.local.workers or max(1, (os.cpu_count() or 1) // spec.resources.cpus)

@@ -24,10 +24,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from utils.atomic import read_json, write_json
-from utils.experiment.builtins import builtin_tasks
-from utils.errors import did_you_mean
-from utils.experiment.yaml_source import Source
+from neuro.utils.atomic import read_json, write_json
+from neuro.utils.errors import did_you_mean
+from neuro.utils.experiment.builtins import builtin_tasks
+from neuro.utils.experiment.yaml_source import Source
 
 TaskFunction = Callable[[Any, Any], dict]
 TASK_FORMS = "a built-in task (see `neuro tasks`), 'path/to/file.py:function' or 'package.module:function'"
@@ -109,7 +109,8 @@ def resolve_task(ref: Any, source: Source, base_dirs: Sequence[Path], cards: Pat
         return Task(ref=ref, kind=kind, identity=identity, family=family, description=card.get("description", ""),
                     params_class=None, metric=None, load_function=_not_imported, file=path,
                     card_defaults=card["defaults"], stale_card=stale)
-    module = _import_file(pinned.code if pinned else path, location, source) if path else _import_module(location, source)
+    module = (_import_file(pinned.code if pinned else path, location, source) if path
+              else _import_module(location, source, base_dirs[-1]))
     function = getattr(module, function_name, None)
     if not callable(function):
         names = [n for n, v in vars(module).items() if callable(v) and not n.startswith("_")]
@@ -195,18 +196,19 @@ def _params_class(function: Callable) -> type | None:
         return None
     params = list(inspect.signature(function).parameters)
     annotation = hints.get(params[0]) if params else None
-    return annotation if dataclasses.is_dataclass(annotation) else None
+    return annotation if isinstance(annotation, type) and dataclasses.is_dataclass(annotation) else None
 
 
 def _import_file(path: Path, location: str, source: Source):
     """Import a task file as a module of its own; its folder goes on sys.path, so that the task can
     import the modules next to it."""
-    name = "neuro_task_" + hashlib.sha1(str(path).encode()).hexdigest()[:10]
+    name = "neuro_task_" + hashlib.sha1(str(path).encode()).hexdigest()[:10] + f"_{_file_sha(path)}"
     if name in sys.modules:
         return sys.modules[name]
     if str(path.parent) not in sys.path:
         sys.path.insert(0, str(path.parent))
     spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None and spec.loader is not None    # a .py file always has both
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
     try:
@@ -218,7 +220,12 @@ def _import_file(path: Path, location: str, source: Source):
     return module
 
 
-def _import_module(location: str, source: Source):
+def _import_module(location: str, source: Source, directory: Path):
+    """Import `package.module` as `python -m` would from `directory` (the current directory when the
+    experiment was read): the project's own packages first, so that a lab's `utils` or `experiments`
+    is its own (neuro's code is `neuro.*` and never in the way)."""
+    if str(directory) not in sys.path:
+        sys.path.insert(0, str(directory))
     try:
         return importlib.import_module(location)
     except ModuleNotFoundError as err:

@@ -8,12 +8,12 @@ from typing import Any
 
 import yaml
 
-from utils.errors import SpecError
+from neuro.utils.errors import SpecError
 
-_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when PyYAML has it: 10x faster
+_BaseLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when PyYAML has it: 10x faster
 
 
-class SafeLoader(_BaseLoader):
+class SafeLoader(_BaseLoader):  # type: ignore[misc,valid-type]
     """YAML's safe loader, reading floats in any common notation (1e-4, 1.0e-4, 1E5 as YAML 1.2 does;
     YAML 1.1 reads those as text)."""
 
@@ -58,9 +58,9 @@ def load_yaml(path: Path) -> tuple[Any, Source]:
     try:
         text = path.read_text()
     except FileNotFoundError:
-        raise SpecError(path, "", "no such file", "check the path (relative to the current directory)")
+        raise SpecError(path, "", "no such file", "check the path (relative to the current directory)") from None
     except (IsADirectoryError, PermissionError, UnicodeDecodeError) as err:
-        raise SpecError(path, "", f"cannot read the file ({type(err).__name__})", "give a readable YAML file")
+        raise SpecError(path, "", f"cannot read the file ({type(err).__name__})", "give a readable YAML file") from None
     loader = SafeLoader(text)
     try:
         node = loader.get_single_node()
@@ -71,9 +71,9 @@ def load_yaml(path: Path) -> tuple[Any, Source]:
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
         line = mark.line + 1 if mark else None
-        raise SpecError(path, "", f"YAML syntax error: {err.problem}", "fix the YAML at this line", line=line)
+        raise SpecError(path, "", f"YAML syntax error: {err.problem}", "fix the YAML at this line", line=line) from None
     except yaml.YAMLError as err:
-        raise SpecError(path, "", f"YAML error: {err}", "fix the YAML syntax")
+        raise SpecError(path, "", f"YAML error: {err}", "fix the YAML syntax") from None
     finally:
         loader.dispose()
 

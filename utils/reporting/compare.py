@@ -15,9 +15,9 @@ from typing import Any
 
 import numpy as np
 
-from utils.errors import NeuroError, did_you_mean
-from utils.sweeps.states import State
-from utils.sweeps.sweep import Sweep
+from neuro.utils.errors import NeuroError, did_you_mean
+from neuro.utils.sweeps.states import State
+from neuro.utils.sweeps.sweep import Sweep
 
 RESAMPLES = 10_000
 

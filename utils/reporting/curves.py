@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from utils.execution.context import CURVES
+from neuro.utils.execution.context import CURVES
 
 
 def read_curves(run_dir: Path) -> dict[str, dict[int, float]]:

@@ -6,11 +6,11 @@ import json
 import re
 from pathlib import Path
 
-from utils.reporting.curves import read_curves
-from utils.reporting.results import PointResult, Stat
-from utils.sweeps.run_home import files_of
-from utils.sweeps.states import State
-from utils.sweeps.sweep import Sweep
+from neuro.utils.reporting.curves import read_curves
+from neuro.utils.reporting.results import PointResult, Stat
+from neuro.utils.sweeps.run_home import files_of
+from neuro.utils.sweeps.states import State
+from neuro.utils.sweeps.sweep import Sweep
 
 BAND = {"median": ("median", "10-90 percentile"), "mean": ("mean", "± std")}
 

@@ -8,10 +8,10 @@ import statistics
 from dataclasses import dataclass, field
 from typing import Any
 
-from utils.reporting.table import csv_table, markdown_table, text_table
-from utils.sweeps.runs import grid_points
-from utils.sweeps.states import State
-from utils.sweeps.sweep import Sweep
+from neuro.utils.reporting.table import csv_table, markdown_table, text_table
+from neuro.utils.sweeps.runs import grid_points
+from neuro.utils.sweeps.states import State
+from neuro.utils.sweeps.sweep import Sweep
 
 FORMATS = ("table", "markdown", "csv", "json")
 PARTS = {"mean": ("mean", "std", "n"), "median": ("median", "p10", "p90", "n")}
@@ -27,7 +27,7 @@ class Stat:
     p90: float
 
     @classmethod
-    def of(cls, values: list[float]) -> "Stat":
+    def of(cls, values: list[float]) -> Stat:
         if len(values) == 1:
             v = values[0]
             return cls(v, 0.0, 1, v, v, v)

@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from utils.reporting.table import csv_table, markdown_table, text_table
-from utils.sweeps.states import State
-from utils.sweeps.status import effective_state
-from utils.sweeps.sweep import Sweep
+from neuro.utils.reporting.table import csv_table, markdown_table, text_table
+from neuro.utils.sweeps.states import State
+from neuro.utils.sweeps.status import effective_state
+from neuro.utils.sweeps.sweep import Sweep
 
 
 def run_rows(sweep: Sweep) -> list[dict[str, Any]]:

@@ -8,10 +8,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from utils.reporting.results import Stat
-from utils.reporting.table import csv_table, markdown_table, text_table
-from utils.sweeps.states import State
-from utils.sweeps.sweep import Sweep
+from neuro.utils.reporting.results import Stat
+from neuro.utils.reporting.table import csv_table, markdown_table, text_table
+from neuro.utils.sweeps.states import State
+from neuro.utils.sweeps.sweep import Sweep
 
 STATE_ORDER = {"complete": 0, "pruned": 1, "running": 2, "fail": 3, "waiting": 4}
 
@@ -29,7 +29,7 @@ def trial_rows(sweep: Sweep, study) -> list[TrialRow]:
     """Every trial of the study, best first (complete trials by objective, then the others)."""
     latest = sweep.latest()
     metric, sign = sweep.spec.metric.name, (-1 if sweep.spec.metric.mode == "max" else 1)
-    by_trial: dict[int, list] = {}
+    by_trial: dict[int | None, list] = {}
     for run in sweep.runs:
         by_trial.setdefault(run.trial, []).append(run)
     rows = []
@@ -52,7 +52,7 @@ def trial_rows(sweep: Sweep, study) -> list[TrialRow]:
 
 def render_trials(rows: list[TrialRow], sweep: Sweep, fmt: str) -> str:
     metric = sweep.spec.metric.name
-    names = list(sweep.spec.search.space)
+    names = list(searched(sweep))
     if fmt == "json":
         return json.dumps([{"trial": r.number, "state": r.state, "params": r.values,
                             metric: vars(r.objective) if r.objective else None, "runs": r.runs} for r in rows], indent=2)
@@ -66,8 +66,8 @@ def render_trials(rows: list[TrialRow], sweep: Sweep, fmt: str) -> str:
 
 def trial_table(rows: list[TrialRow], sweep: Sweep) -> tuple[list[str], list[list[str]]]:
     """Headers and cells: trial, state, each searched parameter, the metric as mean ± std (n)."""
-    names = list(sweep.spec.search.space)
-    headers = ["trial", "state", *names, sweep.spec.metric.name]
+    names = list(searched(sweep))
+    headers = ["trial", "state", *names, str(sweep.spec.metric.name)]
     cells = [[str(r.number), r.state, *[_show(r.values.get(n)) for n in names],
               r.objective.show("mean") if r.objective else "-"] for r in rows]
     return headers, cells
@@ -90,12 +90,19 @@ def importances(study) -> dict[str, float] | None:
         study, evaluator=optuna.importance.PedAnovaImportanceEvaluator())
 
 
+def searched(sweep: Sweep) -> dict[str, Any]:
+    """The search's space (the sweep is a search's)."""
+    assert sweep.spec.search is not None
+    return sweep.spec.search.space
+
+
 def plot_search(study, out_dir: Path, title: str) -> list[Path]:
     """The optimisation history, a slice plot per parameter and a parallel-coordinates plot (PNGs)."""
     from optuna.visualization import matplotlib as views
-    from utils.reporting.plots import pyplot, save_figure
+
+    from neuro.utils.reporting.plots import pyplot, save_figure
     pyplot()
-    figures = {"search_history": views.plot_optimization_history(study)}
+    figures: dict[str, Any] = {"search_history": views.plot_optimization_history(study)}
     for name in study.best_trial.params:
         figures[f"search_slice_{name}"] = views.plot_slice(study, params=[name])
     if len(study.best_trial.params) > 1:

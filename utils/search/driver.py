@@ -5,16 +5,19 @@ study every trial whose runs have all ended, picks the runs of unfinished trials
 from __future__ import annotations
 
 import statistics
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from utils.search.study import distributions, make_sampler
-from utils.sweeps.ledger import LedgerFollower
-from utils.sweeps.runs import RunSpec, trial_runs
-from utils.sweeps.states import FINAL, State
-from utils.sweeps.sweep import Sweep
+from neuro.utils.backends.holding import in_flight
+from neuro.utils.search.study import distributions, make_sampler
+from neuro.utils.sweeps.ledger import LedgerFollower
+from neuro.utils.sweeps.runs import RunSpec, trial_runs
+from neuro.utils.sweeps.states import FINAL, State
+from neuro.utils.sweeps.sweep import Sweep
 
+if TYPE_CHECKING:
+    import optuna
 
 @dataclass
 class Told:
@@ -29,17 +32,19 @@ class Told:
 @dataclass
 class SearchDriver:
     sweep: Sweep
-    study: object                   # optuna.Study
+    study: optuna.Study
     slots: int                      # trials in flight at once, whoever runs them (search.parallel)
     capacity: int | None = None     # trials in flight that this driver can run itself (its workers)
     active: int = 0                 # trials in flight after the last step
     told: list[Told] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        self.space = distributions(self.sweep.spec.search)
+        assert self.sweep.spec.search is not None
+        self.search = self.sweep.spec.search
+        self.space = distributions(self.search)
         self.ledger = LedgerFollower(self.sweep.ledger, self.sweep.spec.id)
         self.mine: set[int] = set()     # trials in flight whose runs this driver started
-        self._runs: dict[int, list[RunSpec]] = {}
+        self._runs: dict[int | None, list[RunSpec]] = {}
         for run in self.sweep.runs:
             self._runs.setdefault(run.trial, []).append(run)
 
@@ -51,7 +56,6 @@ class SearchDriver:
     def next_runs(self, queue: Callable[[list[RunSpec], Callable[[list[dict]], list[dict]]], None]) -> list[RunSpec]:
         """Steps under the ledger's lock until one gives runs to start or moves nothing on; `queue(runs,
         write)` starts or submits the runs and records them queued with `write` before the lock is let go."""
-        from utils.backends.base import in_flight
         while True:
             told = len(self.told)
             with self.sweep.ledger.exclusive() as write:
@@ -86,12 +90,12 @@ class SearchDriver:
                 self.mine.add(number)
                 start += waiting
         asked = len(trials)
-        while self.active < self.slots and len(self.mine) < capacity and asked < self.sweep.spec.search.trials:
-            self.study.sampler = make_sampler(self.sweep.spec.search, asked)
-            trial = self.study.ask(self.space)
+        while self.active < self.slots and len(self.mine) < capacity and asked < self.search.trials:
+            self.study.sampler = make_sampler(self.search, asked)
+            asked_trial = self.study.ask(self.space)
             # a trial may draw values an earlier one had: their runs are done already, and run once
-            start += self._waiting(self.runs_of(trial.number, trial.params), latest, live)
-            self.mine.add(trial.number)
+            start += self._waiting(self.runs_of(asked_trial.number, asked_trial.params), latest, live)
+            self.mine.add(asked_trial.number)
             self.active += 1
             asked += 1
         return start
@@ -100,11 +104,6 @@ class SearchDriver:
     def _waiting(runs: list[RunSpec], latest: dict[str, dict], live: set[str]) -> list[RunSpec]:
         """Those of `runs` that have not ended and that no live process or job holds."""
         return [run for run in runs if latest.get(run.key, {}).get("state") not in FINAL and run.key not in live]
-
-    def run_ends(self, latest: dict[str, dict]) -> Counter:
-        """The end state of each run of the trials this driver has told the study about."""
-        return Counter(latest[run.key]["state"] for told in self.told for run in self._runs[told.number]
-                       if run.key in latest)
 
     def runs_of(self, number: int, values: dict) -> list[RunSpec]:
         """A trial's runs (the sweep learns of a new trial's runs here)."""
@@ -117,7 +116,7 @@ class SearchDriver:
         from optuna.trial import TrialState
         metric = self.sweep.spec.metric.name
         events = [latest[run.key] for run in runs]
-        values = [(e.get("metrics") or {}).get(metric) for e in events]
+        values: list[float | None] = [(e.get("metrics") or {}).get(metric) for e in events]
         if any(e["state"] == State.PRUNED for e in events):
             told = Told(number, "pruned", reason=next(e.get("error") or "" for e in events if e["state"] == State.PRUNED))
             self.study.tell(number, state=TrialState.PRUNED, skip_if_finished=True)
@@ -129,6 +128,6 @@ class SearchDriver:
             told = Told(number, "fail", reason=f"a run did not report '{metric}' (metric.name)")
             self.study.tell(number, state=TrialState.FAIL, skip_if_finished=True)
         else:
-            told = Told(number, "complete", statistics.fmean(values))
+            told = Told(number, "complete", statistics.fmean(v for v in values if v is not None))
             self.study.tell(number, told.value, skip_if_finished=True)
         self.told.append(told)

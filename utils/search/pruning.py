@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from utils.execution.context import RunPruned
-from utils.sweeps.runs import RunSpec, trial_runs
-from utils.sweeps.sweep import Sweep
+from neuro.utils.execution.context import RunPruned
+from neuro.utils.sweeps.runs import RunSpec, trial_runs
+from neuro.utils.sweeps.sweep import Sweep
 
 
 def pruning_hook(sweep: Sweep, run: RunSpec) -> Callable[[int, dict[str, float]], None] | None:
@@ -16,7 +16,8 @@ def pruning_hook(sweep: Sweep, run: RunSpec) -> Callable[[int, dict[str, float]]
     if search is None or search.pruner is None or run.trial is None:
         return None
     import optuna
-    from utils.search.study import open_study
+
+    from neuro.utils.search.study import open_study
 
     watched = search.prune_on or sweep.spec.metric.name
     study = open_study(sweep.spec, sweep.dir)

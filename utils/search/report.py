@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from utils.reporting.table import counted
+from neuro.utils.reporting.table import counted
 
 
 def report_told(told: list, metric: str) -> None:

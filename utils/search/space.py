@@ -3,8 +3,9 @@ checked against the task's parameters (type and range) before anything runs."""
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 KINDS = ("log_uniform", "uniform", "int", "choice")
 METHODS = ("random", "tpe")
@@ -35,11 +36,12 @@ class SearchSpec:
 
     def as_dict(self) -> dict[str, Any]:
         return {"trials": self.trials, "method": self.method, "parallel": self.parallel, "pruner": self.pruner,
-                "prune_on": self.prune_on, "prune_warmup": self.prune_warmup, "seed": self.seed, "startup_trials": self.startup_trials,
+                "prune_on": self.prune_on, "prune_warmup": self.prune_warmup, "seed": self.seed,
+                "startup_trials": self.startup_trials,
                 "space": {name: {"kind": d.kind, "values": d.values} for name, d in self.space.items()}}
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "SearchSpec":
+    def from_dict(cls, data: dict[str, Any]) -> SearchSpec:
         space = {name: Dimension(d["kind"], d["values"]) for name, d in data["space"].items()}
         return cls(**{**data, "space": space})
 
@@ -125,7 +127,7 @@ def _dimension(entry: Any, key: str, name: str, check: Check, error: Error) -> D
     return Dimension(kind, [low, high])
 
 
-def _count(raw: dict, key: str, error: Error, default: int | None = None, required: bool = False,
+def _count(raw: dict, key: str, error: Error, default: int = 0, required: bool = False,
            least: int = 1) -> int:
     if key not in raw:
         if required:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import warnings
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-from utils.experiment.spec import ExperimentSpec
-from utils.search.space import SearchSpec
+from neuro.utils.experiment.spec import ExperimentSpec
+from neuro.utils.search.space import SearchSpec
 
 STUDY_FILE = "study.journal"
 
@@ -34,7 +34,8 @@ def open_study(spec: ExperimentSpec, experiment_dir: Path, create: bool = True):
         return None
     path.parent.mkdir(parents=True, exist_ok=True)
     storage = JournalStorage(JournalFileBackend(str(path)))
-    direction = "maximize" if spec.metric.mode == "max" else "minimize"
+    direction: Literal["maximize", "minimize"] = "maximize" if spec.metric.mode == "max" else "minimize"
+    assert spec.search is not None
     return optuna.create_study(study_name=spec.id, storage=storage, load_if_exists=True, direction=direction,
                                sampler=make_sampler(spec.search), pruner=make_pruner(spec.search))
 
@@ -63,7 +64,7 @@ def make_pruner(search: SearchSpec):
 def distributions(search: SearchSpec) -> dict[str, Any]:
     """The space as Optuna's distributions."""
     from optuna.distributions import CategoricalDistribution, FloatDistribution, IntDistribution
-    out = {}
+    out: dict[str, Any] = {}
     for name, dim in search.space.items():
         if dim.kind == "choice":
             out[name] = CategoricalDistribution(dim.values)

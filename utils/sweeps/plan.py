@@ -1,12 +1,13 @@
 """Decide which runs of a sweep to execute, from what the ledger says about each."""
 from __future__ import annotations
 
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import Literal
 
-from utils.sweeps.runs import RunSpec
-from utils.sweeps.states import FINAL, State
-from utils.sweeps.sweep import Sweep
+from neuro.utils.sweeps.runs import RunSpec
+from neuro.utils.sweeps.states import FINAL, State
+from neuro.utils.sweeps.sweep import Sweep
 
 Rerun = Literal["failed", "all"] | None
 
@@ -18,6 +19,7 @@ class Plan:
     failed: list[RunSpec] = field(default_factory=list)                # failed and left alone
     resumed: list[RunSpec] = field(default_factory=list)               # started before, not finished
     in_flight: list[RunSpec] = field(default_factory=list)             # queued or running in another process
+    waiting: list[RunSpec] = field(default_factory=list)               # its folder in use by a run of another key
     changed: dict[str, str] = field(default_factory=dict)              # run name -> how it differs from its folder's
 
     def summary(self) -> str:
@@ -33,16 +35,19 @@ class Plan:
         return ", ".join(parts)
 
 
-def plan_runs(sweep: Sweep, latest: dict[str, dict], rerun: Rerun = None,
-              in_flight: set[str] = frozenset(), gone: set[str] = frozenset()) -> Plan:
+def plan_runs(sweep: Sweep, latest: dict[str, dict], rerun: Rerun = None, in_flight: AbstractSet[str] = frozenset(),
+              gone: AbstractSet[str] = frozenset(), busy: AbstractSet[str] = frozenset()) -> Plan:
     """From `latest` (the ledger's last event per run key): done runs are skipped (unless their files
     are `gone`), failed ones too unless `rerun`; runs another process has queued or is running
-    (`in_flight`) are left to it; everything else runs, resuming where it started before."""
+    (`in_flight`) are left to it, and so are those whose folder a run of another key is `busy` in;
+    everything else runs, resuming where it started before."""
     plan = Plan()
     for run in sweep.runs:
         state = latest.get(run.key, {}).get("state")
         if run.key in in_flight:
             plan.in_flight.append(run)
+        elif run.key in busy:
+            plan.waiting.append(run)
         elif state in (State.DONE, State.PRUNED) and rerun != "all" and run.key not in gone:
             plan.done.append(run)
         elif state == State.FAILED and rerun is None:

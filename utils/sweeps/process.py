@@ -46,4 +46,4 @@ def is_neuro_process(pid: int, start: float | None) -> bool:
         command = " ".join(psutil.Process(pid).cmdline())
     except psutil.Error:
         return False
-    return "neuro" in command or "cli.main" in command
+    return "neuro" in command or "neuro.cli.main" in command

@@ -14,11 +14,11 @@ from typing import Any
 
 import yaml
 
-from utils.atomic import read_json
-from utils.experiment.yaml_source import SafeLoader
-from utils.sweeps.runs import RunSpec
-from utils.sweeps.states import State
-from utils.sweeps.sweep import Sweep
+from neuro.utils.atomic import read_json
+from neuro.utils.experiment.yaml_source import SafeLoader
+from neuro.utils.sweeps.runs import RunSpec
+from neuro.utils.sweeps.states import State
+from neuro.utils.sweeps.sweep import Sweep
 
 SUPERSEDED = ".superseded"
 REMOVED = ".removed"             # runs taken out of view by `neuro rm`

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from utils.experiment.spec import ExperimentSpec
+from neuro.utils.experiment.spec import ExperimentSpec
 
 
 @dataclass(frozen=True)
@@ -49,7 +49,8 @@ def grid_points(spec: ExperimentSpec, as_written: bool = False) -> list[dict[str
 
 def expand(spec: ExperimentSpec) -> list[RunSpec]:
     defaults = spec.task.defaults()
-    runs, names = [], set()
+    runs: list[RunSpec] = []
+    names: set[str] = set()
     for point, written in zip(grid_points(spec), grid_points(spec, as_written=True)):
         for repetition, seed in enumerate(spec.seeds):
             params = {**defaults, **spec.params, **point}
@@ -66,7 +67,7 @@ def trial_runs(spec: ExperimentSpec, trial: int, values: dict[str, Any], first_i
     """The runs of one search trial: its sampled `values` at every grid point, each repetition;
     named trial<number>__<grid point>__rep<k>."""
     defaults = spec.task.defaults()
-    runs = []
+    runs: list[RunSpec] = []
     for point, written in zip(grid_points(spec), grid_points(spec, as_written=True)):
         for repetition, seed in enumerate(spec.seeds):
             params = {**defaults, **spec.params, **values, **point}

@@ -13,12 +13,12 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from utils.atomic import read_json
-from utils.sweeps.process import process_alive
-from utils.sweeps.run_home import files_of, missing
-from utils.sweeps.runs import RunSpec
-from utils.sweeps.states import ACTIVE, ORDER, State
-from utils.sweeps.sweep import Sweep
+from neuro.utils.atomic import read_json
+from neuro.utils.sweeps.process import process_alive
+from neuro.utils.sweeps.run_home import files_of, missing
+from neuro.utils.sweeps.runs import RunSpec
+from neuro.utils.sweeps.states import ACTIVE, ORDER, State
+from neuro.utils.sweeps.sweep import Sweep
 
 HOST = socket.gethostname()
 

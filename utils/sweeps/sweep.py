@@ -8,12 +8,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from utils.atomic import read_json, write_json
-from utils.sweeps.ledger import Ledger
-from utils.sweeps.runs import RunSpec, expand, experiment_dir, trial_runs
-from utils.execution.snapshot import PACKAGES, PROJECT
-from utils.experiment.spec import ExperimentSpec, spec_from_frozen
-from utils.sweeps.workspace import Workspace
+from neuro.utils.atomic import read_json, write_json
+from neuro.utils.execution.snapshot import snapshot_path
+from neuro.utils.experiment.spec import ExperimentSpec, spec_from_frozen
+from neuro.utils.layout import PACKAGE_ROOT
+from neuro.utils.sweeps.ledger import Ledger
+from neuro.utils.sweeps.runs import RunSpec, expand, experiment_dir, trial_runs
+from neuro.utils.sweeps.workspace import Workspace
 
 
 @dataclass
@@ -24,14 +25,14 @@ class Sweep:
     git: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def build(cls, spec: ExperimentSpec, workspace: Workspace) -> "Sweep":
+    def build(cls, spec: ExperimentSpec, workspace: Workspace) -> Sweep:
         sweep = cls(spec, [], workspace)
         sweep.runs = expand(spec) if spec.search is None else sweep.trial_runs()
         return sweep
 
     def trial_runs(self) -> list[RunSpec]:
         """A search's runs: those of every trial its study has asked for so far."""
-        from utils.search.study import trial_values
+        from neuro.utils.search.study import trial_values
         runs: list[RunSpec] = []
         for number, values in trial_values(self.spec, self.dir):
             runs += trial_runs(self.spec, number, values, len(runs))
@@ -61,11 +62,8 @@ class Sweep:
         """Write the sweep to <experiment>/.sweeps/<hash>.json (same content, same file) and return it.
         With `code_dir` (a snapshot of the project), a task file inside the snapshot loads from it."""
         task = self.spec.task
-        self.git = self.git or git_state(task.file.parent if task.file else PROJECT)
-        task_code = None
-        if code_dir is not None and task.kind == "file" and task.file.is_relative_to(PROJECT) \
-                and task.file.relative_to(PROJECT).parts[0] in PACKAGES:
-            task_code = code_dir / task.file.relative_to(PROJECT)
+        self.git = self.git or git_state(task.file.parent if task.file else PACKAGE_ROOT)
+        task_code = snapshot_path(code_dir, task.file) if code_dir is not None and task.file and task.kind == "file" else None
         frozen = self.spec.frozen(task_code)
         data = {"spec": frozen, "workspace": str(self.workspace.root), "git": self.git}
         digest = hashlib.sha256(json.dumps(data).encode()).hexdigest()[:12]  # key order matters: it names runs

@@ -11,7 +11,7 @@ class Workspace:
     root: Path
 
     @classmethod
-    def current(cls) -> "Workspace":
+    def current(cls) -> Workspace:
         """$NEURO_WORKSPACE, else the current directory."""
         return cls(Path(os.environ.get("NEURO_WORKSPACE") or Path.cwd()).resolve())
 

@@ -1,0 +1,106 @@
+"""What only clusters do: requeue after preemption, splitting large sweeps, frozen code and commits."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ledger_events, neuro, toy_experiment
+
+pytestmark = pytest.mark.xdist_group("clusters")   # one worker starts and shares the daemons
+
+
+def _status(run_dir: Path) -> dict:
+    try:
+        return json.loads((run_dir / "status.json").read_text())
+    except (FileNotFoundError, ValueError):
+        return {}
+
+
+def _wait(condition, timeout: float = 120.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.5)
+
+
+def _running_on_slurm(slurm, tmp_path: Path, monkeypatch) -> tuple[Path, str]:
+    """Submit a 10-epoch run and wait until it has checkpointed a few epochs; its directory and job id."""
+    for key, value in slurm.env.items():
+        monkeypatch.setenv(key, value)
+    exp = toy_experiment(tmp_path, grid="x: [1.0]", repetitions=1, params="{epochs: 10, sleep_s: 0.5}")
+    assert neuro("run", str(exp), "--backend", "slurm", cwd=tmp_path).returncode == 0
+    run_dir = tmp_path / "training_data" / "tasks" / "toy" / "x=1.0__rep0"
+    _wait(lambda: _status(run_dir).get("state") == "running" and _status(run_dir).get("step", -1) >= 2)
+    return run_dir, _status(run_dir)["job_id"]
+
+
+def test_scontrol_requeue_resumes_the_run_from_its_checkpoint(slurm, tmp_path: Path, monkeypatch) -> None:
+    run_dir, job = _running_on_slurm(slurm, tmp_path, monkeypatch)
+    subprocess.run(["scontrol", "requeue", job], check=True, env={**os.environ, **slurm.env})
+    _wait(lambda: _status(run_dir).get("state") == "done")
+    states = [e["state"] for e in ledger_events(tmp_path)]
+    assert states == ["queued", "running", "interrupted", "running", "done"]
+    interrupted = ledger_events(tmp_path)[2]
+    assert "terminated by Slurm" in interrupted["error"]
+    log = (run_dir / "stdout.log").read_text()
+    assert "resumed from checkpoint last.pt (epoch" in log
+    assert ledger_events(tmp_path)[-1]["metrics"]["epochs_run"] < 10
+
+
+def test_large_sweeps_are_split_into_several_arrays(cluster: str, tmp_path: Path) -> None:
+    section = "slurm" if cluster == "slurm" else "qsub"
+    exp = toy_experiment(tmp_path, grid="x: [1.0, 2.0, 3.0, 4.0, 5.0]", repetitions=1, params="{epochs: 1}",
+                         extra=f"{section}: {{max_array_size: 2}}\n")
+    result = neuro("run", str(exp), "--backend", cluster, "--wait", cwd=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    queued = [e for e in ledger_events(tmp_path) if e["state"] == "queued"]
+    arrays = {e["array_job"] for e in queued}
+    assert len(arrays) == 3 and len(queued) == 5
+    assert "finished: 5 done" in result.stdout
+    # jobs import neuro from the frozen copy of the code, not from the working tree
+    log = (tmp_path / "training_data" / "tasks" / "toy" / "x=1.0__rep0" / "stdout.log").read_text()
+    assert f"neuro code from {tmp_path / 'training_data' / '.code'}" in log
+
+
+def test_runs_in_flight_are_not_submitted_twice(cluster: str, tmp_path: Path) -> None:
+    exp = toy_experiment(tmp_path, grid="x: [1.0]", repetitions=1, params="{epochs: 40, sleep_s: 0.5}")
+    assert neuro("run", str(exp), "--backend", cluster, cwd=tmp_path).returncode == 0
+    run_dir = tmp_path / "training_data" / "tasks" / "toy" / "x=1.0__rep0"
+    _wait(lambda: _status(run_dir).get("state") == "running")
+    running = ledger_events(tmp_path)[-1]
+    assert running["backend"] == cluster and running["array_job"] == ledger_events(tmp_path)[0]["array_job"]
+    again = neuro("run", str(exp), "--backend", cluster, cwd=tmp_path)
+    assert "1 run: 0 done, 1 queued or running already (another `neuro run` or a cluster job), 0 to run" in again.stdout
+    assert [e["state"] for e in ledger_events(tmp_path)] == ["queued", "running"]
+    status = neuro("status", str(exp), cwd=tmp_path).stdout
+    assert "running" in status and running["job_id"] in status
+    assert "cancelled 1 run (1 " + cluster + ")" in neuro("cancel", str(exp), cwd=tmp_path).stdout
+    assert ledger_events(tmp_path)[-1]["state"] == "cancelled"
+
+
+def test_preemption_signal_checkpoints_requeues_and_resumes(slurm, tmp_path: Path, monkeypatch) -> None:
+    """Slurm's warning signal (USR2, sent before a time limit or a preemption) reaches submitit, which
+    calls the run's checkpoint() and requeues it; the run resumes from its last checkpoint."""
+    run_dir, job = _running_on_slurm(slurm, tmp_path, monkeypatch)
+    subprocess.run(["scancel", "--signal=USR2", job], check=True, env={**os.environ, **slurm.env})
+    _wait(lambda: _status(run_dir).get("state") == "done")
+    events = ledger_events(tmp_path)
+    assert [e["state"] for e in events] == ["queued", "running", "interrupted", "running", "done"]
+    assert events[2]["error"] == "preempted or timed out: requeued"
+    assert "resumed from checkpoint last.pt (epoch" in (run_dir / "stdout.log").read_text()
+
+
+def test_a_project_path_with_spaces_quotes_and_substitutions(cluster: str, tmp_path: Path) -> None:
+    workspace = tmp_path / "my lab's $(touch pwned) `x` project"
+    workspace.mkdir()
+    exp = toy_experiment(workspace, grid="x: [1.0, 2.0]", repetitions=1, params="{epochs: 1}")
+    result = neuro("run", str(exp), "--backend", cluster, "--wait", cwd=workspace)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert [e["state"] for e in ledger_events(workspace)][-1] == "done"
+    assert len([e for e in ledger_events(workspace) if e["state"] == "done"]) == 2
+    assert not list(tmp_path.rglob("pwned")) and not (Path.cwd() / "pwned").exists()

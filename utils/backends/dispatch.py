@@ -1,0 +1,100 @@
+"""The dispatcher: takes a sweep from its plan to launched runs, the same way on every executor. A grid
+is a fixed source of runs; a search is a source that refills as runs end (each step tells the study
+what ended and asks for the next trials). Runs are recorded queued under the ledger's lock together
+with the planning that chose them, so two `neuro run`s never start the same run."""
+from __future__ import annotations
+
+import math
+from abc import ABC, abstractmethod
+from collections import Counter
+from collections.abc import Callable
+
+from neuro.utils.backends.executor import Executor, Launch, LaunchOptions, Write
+from neuro.utils.backends.holding import in_flight
+from neuro.utils.search.driver import SearchDriver, Told
+from neuro.utils.sweeps.plan import Plan, Rerun, plan_runs
+from neuro.utils.sweeps.run_home import arrange, missing
+from neuro.utils.sweeps.runs import RunSpec, runs_per_trial
+from neuro.utils.sweeps.sweep import Sweep
+
+
+class RunSource(ABC):
+    """Where a launch's runs come from."""
+
+    @property
+    def done(self) -> bool:
+        """Whether no run may come any more (a search: no trial in flight, the budget spent)."""
+        return True
+
+    @abstractmethod
+    def start(self, launch: Launch) -> None:
+        """Submit the first runs."""
+
+    def refill(self, launch: Launch) -> None:
+        """Submit more runs, now that some have ended (a fixed source has none)."""
+
+
+class GridSource(RunSource):
+    """The sweep's runs as planned: skip what is done, resume what was cut off, leave what another
+    process holds to it. `on_plan` hears the plan before anything is launched."""
+
+    def __init__(self, sweep: Sweep, rerun: Rerun, on_plan: Callable[[Plan], None]):
+        self.sweep, self.rerun, self.on_plan = sweep, rerun, on_plan
+        self.plan = Plan()
+
+    def start(self, launch: Launch) -> None:
+        busy, changed = arrange(self.sweep)
+        with self.sweep.ledger.exclusive() as write:
+            latest = self.sweep.latest()
+            plan = plan_runs(self.sweep, latest, self.rerun, in_flight(latest), missing(self.sweep, latest),
+                             {run.key for run in busy})
+            plan.changed = {run.name: changed[run.name] for run, _ in plan.to_run if run.name in changed}
+            self.plan = plan
+            self.on_plan(plan)
+            if plan.to_run:
+                launch.reserve(len(plan.to_run))
+                launch.submit(plan.to_run, write)
+
+
+class SearchSource(RunSource):
+    """A search's trials, `search.parallel` in flight at once: whenever a run ends the driver tells the
+    study about finished trials, and the next trial's runs are submitted at once (no batches)."""
+
+    def __init__(self, sweep: Sweep, driver: SearchDriver, on_told: Callable[[list[Told]], None]):
+        assert sweep.spec.search is not None
+        self.sweep, self.search, self.driver, self.on_told = sweep, sweep.spec.search, driver, on_told
+
+    def start(self, launch: Launch) -> None:
+        per_trial = runs_per_trial(self.sweep.spec)
+        remaining = self.search.trials - len(self.driver.told)
+        carried = launch.reserve(self.driver.slots * per_trial, max(remaining, 1) * per_trial)
+        self.driver.capacity = math.ceil(carried / per_trial)
+        self.refill(launch)
+
+    def refill(self, launch: Launch) -> None:
+        told = len(self.driver.told)
+
+        def queue(runs: list[RunSpec], write: Write) -> None:
+            launch.submit([(run, False) for run in runs], write)
+
+        self.driver.next_runs(queue)
+        self.on_told(self.driver.told[told:])
+
+    @property
+    def done(self) -> bool:
+        return self.driver.finished
+
+
+def dispatch(sweep: Sweep, executor: Executor, source: RunSource, options: LaunchOptions) -> Counter | None:
+    """Launch the source's runs on the executor and follow them until none is pending and the source is
+    done (refilling as they end; a search's trials in flight elsewhere are waited for too); the count of
+    each end state of this launch's runs, or None when the executor does not follow its runs unasked
+    and `options.wait` is off (cluster jobs go on; a later `neuro run` continues)."""
+    with executor.launch(sweep, options) as launch:
+        source.start(launch)
+        if not (launch.follows or options.wait):
+            return None if launch.pending or not source.done else launch.ends
+        while launch.pending or not source.done:
+            launch.wait()
+            source.refill(launch)
+        return launch.ends

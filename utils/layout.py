@@ -1,0 +1,9 @@
+"""Where neuro's own folders are: beside each other in a checkout (the repository's layout) and in an
+installed package (site-packages/neuro/) alike."""
+from __future__ import annotations
+
+from pathlib import Path
+
+PACKAGE_ROOT = Path(__file__).resolve().parents[1]   # holds cli/, utils/, experiments/ and configs/
+CONFIGS = PACKAGE_ROOT / "configs"                    # the experiment files that ship with neuro
+STARTER = PACKAGE_ROOT / "cli" / "starter"            # what `neuro init` writes
