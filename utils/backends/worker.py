@@ -17,9 +17,12 @@ import threading
 from multiprocessing.connection import Connection
 from pathlib import Path
 
+from neuro.utils.execution.execute import execute_run, started_by
+from neuro.utils.sweeps.states import State
+from neuro.utils.sweeps.sweep import load_sweep
+
 PR_SET_PDEATHSIG = 1
-PRELOAD = ["neuro.utils.backends.worker", "neuro.utils.execution.execute", "numpy", "torch",
-           "torch.utils.tensorboard"]
+PRELOAD = ["neuro.utils.backends.worker", "numpy", "torch", "torch.utils.tensorboard"]
 
 
 def worker_context() -> multiprocessing.context.ForkServerContext:
@@ -45,9 +48,6 @@ def worker_main(conn: Connection, sweep_file: str, cpus: int, gpus: list[str], p
     faulthandler.register(signal.SIGUSR1, all_threads=True)  # so does a worker stuck past Ctrl-C's grace
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     signal.signal(signal.SIGINT, signal.default_int_handler)  # even when the runner started with it ignored
-    from neuro.utils.execution.execute import execute_run, started_by
-    from neuro.utils.sweeps.states import State
-    from neuro.utils.sweeps.sweep import load_sweep
 
     try:
         started_by(parent_pid)

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from neuro.utils.reporting.plots import pyplot, save_figure
 from neuro.utils.reporting.results import Stat
 from neuro.utils.reporting.table import csv_table, markdown_table, text_table
 from neuro.utils.sweeps.states import State
@@ -100,7 +101,6 @@ def plot_search(study, out_dir: Path, title: str) -> list[Path]:
     """The optimisation history, a slice plot per parameter and a parallel-coordinates plot (PNGs)."""
     from optuna.visualization import matplotlib as views
 
-    from neuro.utils.reporting.plots import pyplot, save_figure
     pyplot()
     figures: dict[str, Any] = {"search_history": views.plot_optimization_history(study)}
     for name in study.best_trial.params:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from neuro.utils.execution.context import RunPruned
+from neuro.utils.search.study import open_study
 from neuro.utils.sweeps.runs import RunSpec, trial_runs
 from neuro.utils.sweeps.sweep import Sweep
 
@@ -17,7 +18,6 @@ def pruning_hook(sweep: Sweep, run: RunSpec) -> Callable[[int, dict[str, float]]
         return None
     import optuna
 
-    from neuro.utils.search.study import open_study
 
     watched = search.prune_on or sweep.spec.metric.name
     study = open_study(sweep.spec, sweep.dir)

@@ -12,6 +12,7 @@ from neuro.utils.atomic import read_json, write_json
 from neuro.utils.execution.snapshot import snapshot_path
 from neuro.utils.experiment.spec import ExperimentSpec, spec_from_frozen
 from neuro.utils.layout import PACKAGE_ROOT
+from neuro.utils.search.study import trial_values
 from neuro.utils.sweeps.ledger import Ledger
 from neuro.utils.sweeps.runs import RunSpec, expand, experiment_dir, trial_runs
 from neuro.utils.sweeps.workspace import Workspace
@@ -32,7 +33,6 @@ class Sweep:
 
     def trial_runs(self) -> list[RunSpec]:
         """A search's runs: those of every trial its study has asked for so far."""
-        from neuro.utils.search.study import trial_values
         runs: list[RunSpec] = []
         for number, values in trial_values(self.spec, self.dir):
             runs += trial_runs(self.spec, number, values, len(runs))
