@@ -141,7 +141,7 @@ class LocalPool:
         self.progress.update(run.name, outcome.label, detail)
 
     def _start(self, slot: int) -> _Worker:
-        context = worker_context()
+        context = worker_context(self.sweep.spec.resources.cpus)
         parent_conn, child_conn = context.Pipe()
         process = context.Process(target=worker_main, daemon=True,
                                   args=(child_conn, str(self.sweep_file), self.sweep.spec.resources.cpus,

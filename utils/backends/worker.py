@@ -25,10 +25,25 @@ PR_SET_PDEATHSIG = 1
 PRELOAD = ["neuro.utils.backends.worker", "numpy", "torch", "torch.utils.tensorboard"]
 
 
-def worker_context() -> multiprocessing.context.ForkServerContext:
-    """Where workers come from: forks of a server that has imported what every run uses."""
+THREAD_VARS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
+
+
+def worker_context(cpus: int) -> multiprocessing.context.ForkServerContext:
+    """Where workers come from: forks of a server that has imported what every run uses. The server
+    starts (once per process) with `cpus` threads in its environment, as numpy's BLAS reads them only
+    when it is imported."""
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(PRELOAD)
+    saved = {var: os.environ.get(var) for var in THREAD_VARS}
+    os.environ.update({var: str(cpus) for var in THREAD_VARS})
+    try:
+        multiprocessing.forkserver.ensure_running()
+    finally:
+        for var, value in saved.items():
+            if value is None:
+                os.environ.pop(var, None)
+            else:
+                os.environ[var] = value
     return context
 
 
@@ -40,7 +55,7 @@ def worker_main(conn: Connection, sweep_file: str, cpus: int, gpus: list[str], p
     _die_with_parent(parent_pid)
     os.environ.clear()
     os.environ.update(environment)
-    for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+    for var in THREAD_VARS:       # for whatever the task starts
         os.environ[var] = str(cpus)
     if gpus:
         os.environ["CUDA_VISIBLE_DEVICES"] = ",".join(gpus)
