@@ -9,6 +9,7 @@ from __future__ import annotations
 import ctypes
 import faulthandler
 import multiprocessing
+import multiprocessing.forkserver
 import os
 import select
 import signal
