@@ -109,7 +109,7 @@ def resolve_task(ref: Any, source: Source, base_dirs: Sequence[Path], cards: Pat
         return Task(ref=ref, kind=kind, identity=identity, family=family, description=card.get("description", ""),
                     params_class=None, metric=None, load_function=_not_imported, file=path,
                     card_defaults=card["defaults"], stale_card=stale)
-    module = (_import_file(pinned.code if pinned else path, location, source) if path
+    module = (_import_file(pinned.code if pinned else path, location, source, base_dirs[-1]) if path
               else _import_module(location, source, base_dirs[-1]))
     function = getattr(module, function_name, None)
     if not callable(function):
@@ -199,14 +199,16 @@ def _params_class(function: Callable) -> type | None:
     return annotation if isinstance(annotation, type) and dataclasses.is_dataclass(annotation) else None
 
 
-def _import_file(path: Path, location: str, source: Source):
-    """Import a task file as a module of its own; its folder goes on sys.path, so that the task can
-    import the modules next to it."""
+def _import_file(path: Path, location: str, source: Source, directory: Path):
+    """Import a task file as a module of its own. Its folder goes on sys.path, and after it `directory`
+    (the current directory when the experiment was read), so that the task imports the modules next to
+    it and the project's own packages, as `python -m` from the project would."""
     name = "neuro_task_" + hashlib.sha1(str(path).encode()).hexdigest()[:10] + f"_{_file_sha(path)}"
     if name in sys.modules:
         return sys.modules[name]
-    if str(path.parent) not in sys.path:
-        sys.path.insert(0, str(path.parent))
+    for folder in (directory, path.parent):
+        if str(folder) not in sys.path:
+            sys.path.insert(0, str(folder))
     spec = importlib.util.spec_from_file_location(name, path)
     assert spec is not None and spec.loader is not None    # a .py file always has both
     module = importlib.util.module_from_spec(spec)
