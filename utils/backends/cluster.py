@@ -1,4 +1,4 @@
-"""What every cluster backend shares: the sweep cut into array jobs of runs, submitted with their
+"""What every cluster executor shares: the sweep cut into array jobs of runs, submitted with their
 code frozen, each run recorded queued with its job id, followed and cancelled through the scheduler.
 
 A scheduler fills in a few small methods (render the job script, submit it, name each task's job id,

@@ -1,4 +1,4 @@
-"""The local backend's pool of worker processes, each run isolated from the others.
+"""The local executor's pool of worker processes, each run isolated from the others.
 
 A worker executes many runs (importing torch once). If a worker dies with its run (segfault, out of
 memory kill), that run is recorded failed and a fresh worker takes its place. Ctrl-C interrupts the
