@@ -43,7 +43,13 @@ def sge():
     yield from _serve("sge")
 
 
-@pytest.fixture(params=["local", "slurm", "sge"])
+def _on(name: str):
+    """A scheduler's parameter: its tests run on one test worker (pytest-xdist), which starts its daemons
+    once; the two schedulers' tests run side by side on two workers."""
+    return pytest.param(name, marks=pytest.mark.xdist_group(name))
+
+
+@pytest.fixture(params=["local", _on("slurm"), _on("sge")])
 def backend(request, monkeypatch) -> str:
     """Each backend in turn, with the scheduler's client environment set for `neuro`."""
     if request.param != "local":
@@ -51,7 +57,7 @@ def backend(request, monkeypatch) -> str:
     return request.param
 
 
-@pytest.fixture(params=["slurm", "sge"])
+@pytest.fixture(params=[_on("slurm"), _on("sge")])
 def cluster(request, monkeypatch) -> str:
     """Each real scheduler in turn (the local pool has its own tests), its client environment set."""
     _client_environment(request, monkeypatch)

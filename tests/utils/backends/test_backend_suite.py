@@ -14,8 +14,6 @@ import pytest
 from tests.conftest import ROOT, ledger_events, neuro, neuro_popen, toy_experiment
 from tests.utils.backends.conftest import run_args
 
-pytestmark = pytest.mark.xdist_group("clusters")   # one worker starts and shares the daemons
-
 QUICKSTART = str(ROOT / "configs" / "quickstart.yaml")
 SMALL = [f"--set=params.{key}={value}" for key, value in dict(
     epochs=2, train_batches=3, val_batches=1, test_batches=2, batch_size=32, min_epochs=1,

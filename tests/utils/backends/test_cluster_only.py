@@ -11,8 +11,6 @@ import pytest
 
 from tests.conftest import ledger_events, neuro, toy_experiment
 
-pytestmark = pytest.mark.xdist_group("clusters")   # one worker starts and shares the daemons
-
 
 def _status(run_dir: Path) -> dict:
     try:
@@ -39,6 +37,7 @@ def _running_on_slurm(slurm, tmp_path: Path, monkeypatch) -> tuple[Path, str]:
     return run_dir, _status(run_dir)["job_id"]
 
 
+@pytest.mark.xdist_group("slurm")
 def test_scontrol_requeue_resumes_the_run_from_its_checkpoint(slurm, tmp_path: Path, monkeypatch) -> None:
     run_dir, job = _running_on_slurm(slurm, tmp_path, monkeypatch)
     subprocess.run(["scontrol", "requeue", job], check=True, env={**os.environ, **slurm.env})
@@ -83,6 +82,7 @@ def test_runs_in_flight_are_not_submitted_twice(cluster: str, tmp_path: Path) ->
     assert ledger_events(tmp_path)[-1]["state"] == "cancelled"
 
 
+@pytest.mark.xdist_group("slurm")
 def test_preemption_signal_checkpoints_requeues_and_resumes(slurm, tmp_path: Path, monkeypatch) -> None:
     """Slurm's warning signal (USR2, sent before a time limit or a preemption) reaches submitit, which
     calls the run's checkpoint() and requeues it; the run resumes from its last checkpoint."""
