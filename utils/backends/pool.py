@@ -46,7 +46,6 @@ class LocalPool:
     sweep_file: Path
     devices: list[list[str]]           # per worker: the GPU ids it may use (CUDA_VISIBLE_DEVICES)
     progress: Progress
-    outcomes: dict[str, Outcome] = field(default_factory=dict)
     metric_checked: bool = False
     pending: deque = field(default_factory=deque)    # (run, fresh) pairs not yet given to a worker
     workers: list[_Worker] = field(default_factory=list)
@@ -71,21 +70,16 @@ class LocalPool:
                 worker.deadline = time.monotonic() + self.sweep.spec.resources.time_min * 60
                 worker.conn.send(("run", worker.run, fresh))
         self.ended = []
-        self._wait(self.workers, self.pending)
+        self._wait()
         return self.ended
 
-    def interrupt(self) -> None:
-        self._interrupt(self.workers)
-
-    def stop(self) -> None:
-        self._stop(self.workers)
-
-    def _wait(self, pool: list[_Worker], pending: deque) -> None:
-        """Handle what the workers say; replace a dead worker while runs are pending."""
+    def _wait(self) -> None:
+        """Handle what the workers say; a dead worker is replaced (runs may still come)."""
+        pool = self.workers
         deadlines = [w.deadline for w in pool if w.run is not None and w.deadline is not None]
         timeout = max(0.0, min(deadlines) - time.monotonic()) if deadlines else None
         ready = wait([w.conn for w in pool] + [w.process.sentinel for w in pool], timeout)
-        self._stop_overrunning(pool)
+        self._stop_overrunning()
         for worker in list(pool):
             if worker.conn not in ready and worker.process.sentinel not in ready:
                 continue
@@ -96,22 +90,22 @@ class LocalPool:
                 self._worker_died(worker)
                 pool.remove(worker)
                 worker.conn.close()
-                pool.append(self._start(worker.slot))   # runs may still come (a search refills)
+                pool.append(self._start(worker.slot))
 
     def _receive(self, worker: _Worker, message: tuple) -> None:
         if message[0] == "ready":
             worker.ready = True
         elif message[0] == "finished":
-            _, key, outcome = message
+            outcome = message[2]
             if worker.run is not None:
                 self._finish(worker.run, outcome)
             worker.run = None
         elif message[0] == "broken":
             raise NeuroError(f"a worker could not start: {message[1]}")
 
-    def _stop_overrunning(self, pool: list[_Worker]) -> None:
+    def _stop_overrunning(self) -> None:
         """Kill the worker of a run past resources.time_min; its death records the run failed."""
-        for worker in pool:
+        for worker in self.workers:
             if worker.run is not None and worker.deadline is not None and not worker.timed_out \
                     and time.monotonic() >= worker.deadline:
                 worker.timed_out = True
@@ -130,7 +124,6 @@ class LocalPool:
         worker.run = None
 
     def _finish(self, run: RunSpec, outcome: Outcome) -> None:
-        self.outcomes[run.key] = outcome
         self.ended.append((run, outcome))
         if outcome.state == State.DONE and not self.metric_checked:
             self.metric_checked = True
@@ -150,9 +143,10 @@ class LocalPool:
         child_conn.close()
         return _Worker(process, parent_conn, slot)
 
-    def _interrupt(self, pool: list[_Worker]) -> None:
+    def interrupt(self) -> None:
         """Ctrl-C: let each running run record itself interrupted, then record what is left. A worker
         that has not ended within the grace period (all workers share one) is killed."""
+        pool = self.workers
         for worker in pool:
             if worker.process.is_alive():
                 os.kill(worker.process.pid, signal.SIGINT)
@@ -170,8 +164,9 @@ class LocalPool:
                 self._finish(worker.run, record_abandoned(self.sweep, worker.run, State.INTERRUPTED, State.INTERRUPTED))
                 worker.run = None
 
-    def _stop(self, pool: list[_Worker]) -> None:
-        pool = [w for w in pool if not w.conn.closed]
+    def stop(self) -> None:
+        """Tell every worker to finish; kill one that has not within the grace period."""
+        pool = [w for w in self.workers if not w.conn.closed]
         for worker in pool:
             try:
                 worker.conn.send(None)

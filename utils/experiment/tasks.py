@@ -206,9 +206,7 @@ def _import_file(path: Path, location: str, source: Source, directory: Path):
     name = "neuro_task_" + hashlib.sha1(str(path).encode()).hexdigest()[:10] + f"_{_file_sha(path)}"
     if name in sys.modules:
         return sys.modules[name]
-    for folder in (directory, path.parent):
-        if str(folder) not in sys.path:
-            sys.path.insert(0, str(folder))
+    _first_on_path(path.parent, directory)
     spec = importlib.util.spec_from_file_location(name, path)
     assert spec is not None and spec.loader is not None    # a .py file always has both
     module = importlib.util.module_from_spec(spec)
@@ -226,8 +224,7 @@ def _import_module(location: str, source: Source, directory: Path):
     """Import `package.module` as `python -m` would from `directory` (the current directory when the
     experiment was read): the project's own packages first, so that a lab's `utils` or `experiments`
     is its own (neuro's code is `neuro.*` and never in the way)."""
-    if str(directory) not in sys.path:
-        sys.path.insert(0, str(directory))
+    _first_on_path(directory)
     try:
         return importlib.import_module(location)
     except ModuleNotFoundError as err:
@@ -236,6 +233,13 @@ def _import_module(location: str, source: Source, directory: Path):
     except Exception as err:
         raise source.error("task", f"importing '{location}' failed: {type(err).__name__}: {err}",
                            "fix that module (--debug shows the traceback)") from err
+
+
+def _first_on_path(*folders: Path) -> None:
+    """Put `folders` at the front of sys.path, in this order (those already on it stay where they are)."""
+    for folder in reversed(folders):
+        if str(folder) not in sys.path:
+            sys.path.insert(0, str(folder))
 
 
 def _module_file(module: Any) -> Path | None:
