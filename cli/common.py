@@ -19,20 +19,27 @@ ExperimentArg = Annotated[Path, typer.Argument(metavar="FILE", help="The experim
 SetOption = Annotated[Optional[list[str]], typer.Option(
     "--set", metavar="KEY=VALUE", help="Override a field of the file, e.g. --set params.lr=0.02 (repeatable).")]
 
+MaxRunsOption = Annotated[Optional[int], typer.Option(
+    "--max-runs", min=1, metavar="N", help="Allow a sweep of up to N runs (the file's max_runs; default 100000).")]
+
 
 Backend = Enum("Backend", {name: name for name in EXECUTORS}, type=str)  # type: ignore[misc]  # the executors, a choice
 
 
 def load(experiment: Path, overrides: list[str] | None, check_data: bool = False, import_code: bool = True,
-         record_task: bool = True) -> Sweep:
+         record_task: bool = True, max_runs: int | None = None, writes: str | None = None) -> Sweep:
     """Validate the file (errors exit 2 with one line) and expand it into runs; with check_data, also
     the data the runs will read (for tasks that can check it), before anything is written. Without
     import_code the task's code is not imported (reading results must not depend on it); an imported
-    task's card is recorded for such readers unless not `record_task`."""
+    task's card is recorded for such readers unless not `record_task`. `max_runs` raises the size limit.
+    A command that `writes` (its purpose, for the message) is refused at once in a read-only workspace."""
     from neuro.utils.experiment.tasks import write_card
     workspace = Workspace.current()
+    if writes:
+        workspace.check_writable(writes)
     cards = workspace.training_data / ".tasks"
-    sweep = Sweep.build(load_spec(experiment, overrides or [], cards, import_code), workspace)
+    overrides = [*(overrides or []), *([f"max_runs={max_runs}"] if max_runs else [])]
+    sweep = Sweep.build(load_spec(experiment, overrides, cards, import_code), workspace)
     if check_data:
         _check_data(sweep, experiment)
     task = sweep.spec.task

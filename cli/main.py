@@ -1,9 +1,11 @@
 """The `neuro` command: experiment files in, runs, ledger, TensorBoard and results tables out."""
 from __future__ import annotations
 
+import errno
 import signal
 import sys
-from typing import Annotated, Any
+import traceback
+from typing import Annotated, Any, NoReturn
 
 import typer
 
@@ -13,6 +15,8 @@ from neuro.utils.errors import NeuroError
 from neuro.utils.execution.streams import protect_standard_streams
 
 UsageError: type[Exception] = typer.BadParameter.__mro__[1]   # click's UsageError: typer re-exports only its subclasses
+
+STORAGE_ERRORS = {errno.EROFS, errno.EACCES, errno.EPERM, errno.ENOSPC, errno.EDQUOT}
 
 app = typer.Typer(no_args_is_help=True, pretty_exceptions_enable=False, cls=Group,
                   rich_markup_mode="markdown",  # docstrings' wrapped lines join into one help paragraph
@@ -68,13 +72,24 @@ def main(argv: list[str] | None = None) -> None:
             print(f"neuro: error: {_usage_line(error)}", file=sys.stderr)
         sys.exit(2)
     except NeuroError as error:
-        if "--debug" in args:
+        _refuse(str(error), "--debug" in args)
+    except OSError as error:               # the disk is full or read-only, a folder is not ours: no traceback
+        if error.errno not in STORAGE_ERRORS:
             raise
-        print(f"neuro: error: {error}", file=sys.stderr)
-        sys.exit(2)
+        _refuse(f"{error.filename or 'a file'}: {error.strerror}; free space, or make the workspace writable "
+                "(or set NEURO_WORKSPACE to a writable one)", "--debug" in args)
     except typer.Abort:                    # Ctrl-C in a command that does not handle it itself
         sys.exit(130)
     sys.exit(code or 0)
+
+
+def _refuse(message: str, debug: bool) -> NoReturn:
+    """Bad input or an impossible request: one line and exit code 2 (with --debug, the traceback first:
+    the exit code does not depend on --debug)."""
+    if debug:
+        traceback.print_exc()
+    print(f"neuro: error: {message}", file=sys.stderr)
+    sys.exit(2)
 
 
 def _usage_line(error: Any) -> str:

@@ -6,7 +6,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from neuro.cli.common import Backend, ExperimentArg, SetOption, load
+from neuro.cli.common import Backend, ExperimentArg, MaxRunsOption, SetOption, load
 from neuro.utils.errors import NeuroError
 from neuro.utils.reporting.table import counted, print_table
 from neuro.utils.sweeps.plan import plan_runs
@@ -20,14 +20,14 @@ class Rerun(str, Enum):
     all = "all"
 
 
-def run(experiment: ExperimentArg, set_: SetOption = None, backend: BackendOption = None,
+def run(experiment: ExperimentArg, set_: SetOption = None, max_runs: MaxRunsOption = None, backend: BackendOption = None,
         rerun: Annotated[Optional[Rerun], typer.Option(help="Also run failed runs, or all runs, from scratch.")] = None,
         workers: Annotated[Optional[int], typer.Option(min=1, metavar="N", help="Local worker processes.")] = None,
         wait: Annotated[bool, typer.Option("--wait", help="Cluster: block until every run ends.")] = False) -> None:
     """Run an experiment: skip done runs, resume interrupted ones, run or submit the rest."""
     from neuro.utils.backends.dispatch import GridSource, dispatch
     from neuro.utils.backends.executor import LaunchOptions, executor_named
-    sweep = load(experiment, set_, check_data=True)
+    sweep = load(experiment, set_, max_runs=max_runs, check_data=True, writes="`neuro run`")
     executor = executor_named(backend.value if backend else sweep.spec.backend)
     executor.require(sweep)      # before anything is written or printed
     if sweep.spec.search is not None:
@@ -87,22 +87,37 @@ def _search(experiment, sweep, executor, rerun: Rerun | None, options) -> None:
         raise typer.Exit(1)
 
 
-def plan(experiment: ExperimentArg, set_: SetOption = None, backend: BackendOption = None) -> None:
+PLAN_ROWS = 50       # a larger sweep's plan shows its first and last runs (--all: every run)
+
+
+def plan(experiment: ExperimentArg, set_: SetOption = None, max_runs: MaxRunsOption = None,
+         backend: BackendOption = None,
+         all_: Annotated[bool, typer.Option("--all", help=f"List every run (a sweep of more than {PLAN_ROWS} "
+                                                          "shows its first and last runs).")] = False) -> None:
     """List the runs an experiment expands into, with their state and what changed since their folder's
     last run; for a cluster backend also print the exact job script(s) that `neuro run` would submit.
     Runs and writes nothing."""
+    from collections import Counter
+
     from neuro.utils.backends.executor import executor_named
     from neuro.utils.sweeps.run_home import changes
     from neuro.utils.sweeps.status import effective_state
-    sweep = load(experiment, set_, check_data=True, record_task=False)
+    sweep = load(experiment, set_, max_runs=max_runs, check_data=True, record_task=False)
     latest = sweep.latest()
+    states = [effective_state(latest[r.key]) if r.key in latest else State.PLANNED for r in sweep.runs]
+    shown = range(len(sweep.runs)) if all_ or len(sweep.runs) <= PLAN_ROWS else \
+        [*range(PLAN_ROWS // 2), *range(len(sweep.runs) - PLAN_ROWS // 2, len(sweep.runs))]
     rows = []
-    for r in sweep.runs:
-        state = effective_state(latest[r.key]) if r.key in latest else State.PLANNED
+    for i in shown:
+        r, state = sweep.runs[i], states[i]
         change = changes(sweep, r) if state != State.DONE else None
         new = "new" if state == State.PLANNED and not change else ""
         rows.append([str(r.index), r.name, r.key, str(r.seed), state, f"changed: {change}" if change else new])
+        if len(shown) < len(sweep.runs) and i == PLAN_ROWS // 2 - 1:
+            rows.append(["...", f"({len(sweep.runs) - PLAN_ROWS:,} more; --all lists every run)", "", "", "", ""])
     print_table(["#", "run", "key", "seed", "state", "change"], rows)
+    counts = Counter(states)
+    print(f"states: {', '.join(f'{n:,} {state}' for state, n in counts.most_common())}")
     chosen = executor_named(backend.value if backend else sweep.spec.backend)
     to_run = [run for run, _ in plan_runs(sweep, latest).to_run]
     if sweep.spec.search is not None:
@@ -142,10 +157,10 @@ def _plan_search(sweep, chosen, to_run: list) -> None:
         print(script)
 
 
-def cancel(experiment: ExperimentArg, set_: SetOption = None) -> None:
+def cancel(experiment: ExperimentArg, set_: SetOption = None, max_runs: MaxRunsOption = None) -> None:
     """Cancel the experiment's queued and running runs (scancel / qdel, or stop a local `neuro run`)."""
     from neuro.utils.backends.cancel import cancel_sweep
-    sweep = load(experiment, set_, import_code=False)
+    sweep = load(experiment, set_, max_runs=max_runs, import_code=False, writes="`neuro cancel`")
     report = cancel_sweep(sweep)
     total = sum(report.counts.values())
     detail = ", ".join(f"{n} {backend}" for backend, n in sorted(report.counts.items()))
@@ -160,7 +175,7 @@ def cancel(experiment: ExperimentArg, set_: SetOption = None) -> None:
         raise typer.Exit(1)
 
 
-def rm(experiment: ExperimentArg, set_: SetOption = None,
+def rm(experiment: ExperimentArg, set_: SetOption = None, max_runs: MaxRunsOption = None,
        runs: Annotated[Optional[str], typer.Option(
            "--runs", metavar="PATTERNS", help="Only the runs whose names match, comma-separated, with * "
                                               "wildcards, e.g. --runs 'lr=0.1__*'.")] = None) -> None:
@@ -170,7 +185,7 @@ def rm(experiment: ExperimentArg, set_: SetOption = None,
 
     from neuro.utils.sweeps.run_home import REMOVED, remove
     from neuro.utils.sweeps.status import effective_state
-    sweep = load(experiment, set_, import_code=False)
+    sweep = load(experiment, set_, max_runs=max_runs, import_code=False, writes="`neuro rm`")
     chosen = sweep.runs if runs is None else [
         r for r in sweep.runs if any(fnmatch.fnmatchcase(r.name, p.strip()) for p in runs.split(",") if p.strip())]
     if not chosen:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import time
 from collections import defaultdict
 
-from neuro.cli.common import ExperimentArg, SetOption, load, warn_stale_card
+from neuro.cli.common import ExperimentArg, MaxRunsOption, SetOption, load, warn_stale_card
 from neuro.utils.reporting.table import counted, print_table
 from neuro.utils.sweeps.ledger import Ledger
 from neuro.utils.sweeps.states import ORDER, State
@@ -12,9 +12,9 @@ from neuro.utils.sweeps.status import effective_state, state_counts, sweep_statu
 from neuro.utils.sweeps.workspace import Workspace
 
 
-def status(experiment: ExperimentArg, set_: SetOption = None) -> None:
+def status(experiment: ExperimentArg, set_: SetOption = None, max_runs: MaxRunsOption = None) -> None:
     """Counts per state and a table of the runs: state, duration, metric, job, last error."""
-    sweep = load(experiment, set_, import_code=False)
+    sweep = load(experiment, set_, max_runs=max_runs, import_code=False)
     warn_stale_card(sweep, experiment)
     statuses = sweep_status(sweep)
     metric = sweep.spec.metric.name or "metric"

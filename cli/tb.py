@@ -8,16 +8,16 @@ from typing import Annotated
 
 import typer
 
-from neuro.cli.common import ExperimentArg, SetOption, load
+from neuro.cli.common import ExperimentArg, MaxRunsOption, SetOption, load
 from neuro.utils.errors import NeuroError
 
 
-def tb(experiment: ExperimentArg, set_: SetOption = None,
+def tb(experiment: ExperimentArg, set_: SetOption = None, max_runs: MaxRunsOption = None,
        port: Annotated[int, typer.Option(help="Port to serve on.")] = 6006,
        host: Annotated[str, typer.Option(help="Address to bind (0.0.0.0 to reach it from elsewhere).")] = "localhost",
        ) -> None:
     """Start TensorBoard on the experiment's folder (scalars, images, HParams); Ctrl-C stops it."""
-    sweep = load(experiment, set_, import_code=False)
+    sweep = load(experiment, set_, max_runs=max_runs, import_code=False)
     if not sweep.dir.is_dir():
         raise NeuroError(f"{experiment}: no runs yet in {sweep.dir}; `neuro run {experiment}` first")
     print(f"TensorBoard for {sweep.spec.id} on http://{host}:{port}/ (Ctrl-C stops it)", flush=True)

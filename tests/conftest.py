@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import io
-import json
 import os
 import signal
 import subprocess
@@ -114,5 +113,6 @@ def neuro_popen(*args: str, cwd: Path, ignore_sigint: bool = False) -> subproces
 
 
 def ledger_events(workspace: Path) -> list[dict]:
-    lines = (workspace / "training_data" / "ledger.jsonl").read_text().splitlines()
-    return [json.loads(line) for line in lines]
+    """Every event of the workspace's ledger as readers see it (a batch line as one event per run)."""
+    from neuro.utils.sweeps.ledger import Ledger
+    return list(Ledger(workspace / "training_data" / "ledger.jsonl").events())

@@ -150,9 +150,10 @@ class ClusterLaunch(Launch):
         submitted = []
         for request in self.executor.arrays(self.sweep, [run for run, _ in runs], self.frozen):
             array_id = self.executor.submit(request)
-            write([self.sweep.event(run, State.QUEUED, array_job=array_id, backend=self.executor.name,
-                                    job_id=self.executor.task_job_id(array_id, position, len(request.runs)))
-                   for position, run in enumerate(request.runs)])
+            size = len(request.runs)
+            write([self.sweep.batch_event(request.runs, State.QUEUED, array_job=array_id, backend=self.executor.name,
+                                          each={"job_id": [self.executor.task_job_id(array_id, position, size)
+                                                           for position in range(size)]})])
             submitted.append(array_id)
             if request.runs[0].trial is not None:
                 print(f"trial {request.runs[0].trial}: submitted {counted(len(request.runs), 'run')} to "

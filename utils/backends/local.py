@@ -121,7 +121,7 @@ class LocalLaunch(Launch):
         if self.pool is None:
             self.reserve(len(runs))
         assert self.pool is not None
-        write([self.sweep.event(run, State.QUEUED, **process_fields(runner=True)) for run, _ in runs])
+        write([self.sweep.batch_event([run for run, _ in runs], State.QUEUED, **process_fields(runner=True))])
         self.pool.add(runs)
         self.pending |= {run.key for run, _ in runs}
 

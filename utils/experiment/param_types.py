@@ -36,10 +36,26 @@ def coerce(value: Any, annotation: Any) -> Any:
     try:
         checked = _adapter(annotation).validate_python(value)
     except ValidationError as err:
+        if (whole := integral(value)) == value and whole is not value:   # 40.0 where an int is wanted: 40
+            return coerce(whole, annotation)
         raise _mismatch(dict(err.errors()[0]), annotation) from None
     if not allows_non_finite(annotation) and (bad := _non_finite(checked)) is not None:
         raise TypeMismatch(f"{bad} is not a finite number")
     return checked
+
+
+def integral(value: Any) -> Any:
+    """`value` with every float that is a whole number (40.0, 1e3) as an int: YAML's `1` and `1.0` are
+    one value. Other values are returned as they are (the same object when nothing changed)."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, list):
+        items = [integral(v) for v in value]
+        return items if any(a is not b for a, b in zip(items, value)) else value
+    if isinstance(value, dict):
+        entries = {k: integral(v) for k, v in value.items()}
+        return entries if any(entries[k] is not value[k] for k in value) else value
+    return value
 
 
 def allows_non_finite(annotation: Any) -> bool:

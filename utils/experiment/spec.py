@@ -4,13 +4,13 @@ from __future__ import annotations
 import copy
 import dataclasses
 import json
+import math
 import re
 import typing
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-
-import yaml
 
 from neuro.utils.backends.registry import EXECUTORS
 from neuro.utils.backends.registry import SECTIONS as EXECUTOR_SECTIONS
@@ -22,10 +22,12 @@ from neuro.utils.experiment.yaml_source import Source, load_yaml, parse_value
 from neuro.utils.search.space import SearchSpec, parse_search
 
 NAME_PATTERN = re.compile(r"^[a-z0-9_-]+$")
+MAX_SEED = 2**32 - 1             # numpy's legacy seed, and so every library's, takes 0 .. 2**32 - 1
+DEFAULT_MAX_RUNS = 100_000      # a sweep larger than this is refused unless max_runs raises the limit
 MAX_NAME = 100                   # characters of an experiment's name or of a folder level (filesystems allow 255)
 SECTIONS = {"metric": Metric, "resources": Resources, **EXECUTOR_SECTIONS}
 TOP_KEYS = ("name", "folder", "task", "description", "repetitions", "seeds", "params", "grid", "zip",
-            "search", "metric", "backend", *[k for k in SECTIONS if k != "metric"])
+            "search", "metric", "backend", "max_runs", *[k for k in SECTIONS if k != "metric"])
 
 
 @dataclass
@@ -36,7 +38,7 @@ class ExperimentSpec:
     folder: str
     task: Task
     description: str
-    seeds: list[int]
+    seeds: Sequence[int]           # the seeds, one per repetition (a range for repetitions: N)
     params: dict[str, Any]
     grid: dict[str, list]
     zip: dict[str, list]
@@ -97,10 +99,7 @@ def apply_overrides(raw: Any, overrides: typing.Sequence[str], source: Source) -
         key = key.strip()
         if not sep or not key:
             raise SpecError("--set", flag, "expected key=value", "write e.g. --set params.lr=0.01")
-        try:
-            value = parse_value(text)
-        except yaml.YAMLError:
-            raise SpecError("--set", key, f"cannot parse value {text!r}", "quote it or fix its YAML syntax") from None
+        value = parse_value(text, f"--set {flag}")
         target = raw if isinstance(raw, dict) else {}
         *parents, last = key.split(".")
         for part in parents:
@@ -150,6 +149,7 @@ def parse_spec(raw: Any, source: Source, base_dirs: list[Path], cards: Path | No
         search = _search(raw.get("search"), task, source, params, grid, zipped)
         _check_required(task, {**params, **grid, **zipped, **(search.space if search else {})}, source)
         _check_zip_rows(zipped, source)
+        _check_size(raw, seeds, grid, zipped, search, source)
         sections = {key: _section(raw.get(key, {}), key, cls, source) for key, cls in SECTIONS.items()}
     metric = sections["metric"]
     if metric.name is None and task.metric:
@@ -181,22 +181,47 @@ def _identifier(value: Any, key: str, source: Source, required: bool) -> str:
     return value
 
 
-def _seeds(raw: dict, source: Source) -> list[int]:
+def _seeds(raw: dict, source: Source) -> Sequence[int]:
     if "seeds" in raw and "repetitions" in raw:
         raise source.error("seeds", "both seeds and repetitions given", "keep one of them")
     if "seeds" in raw:
         seeds = raw["seeds"]
-        if not isinstance(seeds, list) or not seeds or not all(_is_int(s) and s >= 0 for s in seeds):
-            raise source.error("seeds", f"expected a non-empty list of integers >= 0, got {seeds!r}",
-                               "write e.g. seeds: [0, 1, 2]")
+        if not isinstance(seeds, list) or not seeds or not all(_is_int(s) and 0 <= s <= MAX_SEED for s in seeds):
+            raise source.error("seeds", f"expected a non-empty list of integers from 0 to {MAX_SEED} (2**32 - 1, "
+                               f"what every library's seed takes), got {_short(seeds)}", "write e.g. seeds: [0, 1, 2]")
         if len(set(seeds)) != len(seeds):
             raise source.error("seeds", "duplicate seeds", "list each seed once")
-        return list(seeds)
+        return [int(s) for s in seeds]
     repetitions = raw.get("repetitions", 1)
     if not _is_int(repetitions) or repetitions < 1:
-        raise source.error("repetitions", f"expected an integer >= 1, got {repetitions!r}",
+        raise source.error("repetitions", f"expected an integer >= 1, got {_short(repetitions)}",
                            "write e.g. repetitions: 3 (seeds 0..2)")
-    return list(range(repetitions))
+    return range(int(repetitions))     # not a list: its size is checked against max_runs before anything is built
+
+
+def _check_size(raw: dict, seeds: Sequence[int], grid: dict[str, list], zipped: dict[str, list],
+                search: SearchSpec | None, source: Source) -> None:
+    """Refuse a sweep of more runs than max_runs (the file's, or DEFAULT_MAX_RUNS) before it is expanded."""
+    limit = raw.get("max_runs", DEFAULT_MAX_RUNS)
+    if not _is_int(limit) or limit < 1:
+        raise source.error("max_runs", f"expected an integer >= 1, got {_short(limit)}", "write e.g. max_runs: 200000")
+    points = math.prod(len(values) for values in grid.values()) * (len(next(iter(zipped.values()))) if zipped else 1)
+    trials = search.trials if search else 1
+    size = points * len(seeds) * trials
+    if size <= limit:
+        return
+    parts = [f"{points:,} grid point{'s' * (points != 1)}", f"{len(seeds):,} repetition{'s' * (len(seeds) != 1)}"]
+    if search:
+        parts.append(f"{trials:,} trials")
+    key = max([("grid", points), ("repetitions" if "repetitions" in raw else "seeds", len(seeds)),
+               ("search.trials", trials)], key=lambda pair: pair[1])[0]
+    raise source.error(key, f"the sweep is {size:,} runs ({' x '.join(parts)}), more than max_runs ({int(limit):,})",
+                       "make it smaller, or raise the limit with max_runs: N in the file (or --max-runs N)")
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _params(raw: Any, task: Task, source: Source) -> dict[str, Any]:
@@ -308,4 +333,5 @@ def _json_only(raw: Any, source: Source, key: str = "") -> None:
 
 
 def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
+    """An int, or a float that is a whole number (3.0, 1e3)."""
+    return (isinstance(value, int) and not isinstance(value, bool)) or (isinstance(value, float) and value.is_integer())

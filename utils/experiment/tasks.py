@@ -100,6 +100,8 @@ def resolve_task(ref: Any, source: Source, base_dirs: Sequence[Path], cards: Pat
         raise source.error("task", f"unknown task '{ref}'{hint}", f"use {TASK_FORMS}")
     location, function_name = ref.rsplit(":", 1)
     is_file = location.endswith(".py") or "/" in location
+    if is_file and not location.endswith(".py"):
+        raise source.error("task", f"'{location}' is not a Python file", "name a .py file: path/to/file.py:function")
     path = pinned.file if pinned else locate_file(location, source, base_dirs) if is_file else None
     kind = "file" if path else "module"
     identity = f"{path}:{function_name}" if path else ref
@@ -116,9 +118,27 @@ def resolve_task(ref: Any, source: Source, base_dirs: Sequence[Path], cards: Pat
         names = [n for n, v in vars(module).items() if callable(v) and not n.startswith("_")]
         raise source.error("task", f"'{location}' has no function '{function_name}'{did_you_mean(function_name, names)}",
                            "name a function defined in that file or module")
+    if (problem := _not_a_task(function)) is not None:
+        raise source.error("task", f"'{ref}' is not a task: {problem}",
+                           "name a function defined as def train(params, ctx) -> dict")
     return Task(ref=ref, kind=kind, identity=identity, family=family,
                 description=(function.__doc__ or "").strip().split("\n")[0], params_class=_params_class(function),
                 metric=None, load_function=lambda: function, file=path or _module_file(module))
+
+
+def _not_a_task(function: Callable) -> str | None:
+    """Why `function` cannot be called as task(params, ctx), or None when it can."""
+    if inspect.isbuiltin(function) or inspect.isclass(function):
+        return f"{getattr(function, '__name__', function)} is a built-in function or a class"
+    try:
+        signature = inspect.signature(function)
+    except (TypeError, ValueError):
+        return "its signature cannot be read"
+    try:
+        signature.bind(None, None)
+    except TypeError:
+        return f"it takes {signature}, not (params, ctx)"
+    return None
 
 
 def locate_file(location: str, source: Source, base_dirs: Sequence[Path]) -> Path:

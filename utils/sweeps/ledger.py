@@ -84,8 +84,16 @@ class LedgerFollower:
         return dict(self.last)
 
 
+def batch(shared: dict[str, Any], runs: list[tuple[str, str]], per_run: dict[str, list] | None = None) -> dict[str, Any]:
+    """One line recording many runs' events at once (a submission of a thousand runs is one line, not a
+    thousand): `shared` fields, and each run's key and name (and its own `per_run` fields, by position).
+    Readers see one event per run."""
+    return {**shared, "keys": [key for key, _ in runs], "runs": [name for _, name in runs], "each": per_run or {}}
+
+
 def _parse(data: bytes, experiment: str | None) -> Iterator[dict[str, Any]]:
-    """The whole events in `data`, only those of `experiment` when given; torn lines are skipped."""
+    """The whole events in `data`, only those of `experiment` when given; torn lines are skipped, and a
+    batch line gives one event per run."""
     needle = json.dumps(experiment).encode() if experiment else None
     for raw in data.split(b"\n"):
         if not raw or (needle and needle not in raw):
@@ -95,7 +103,18 @@ def _parse(data: bytes, experiment: str | None) -> Iterator[dict[str, Any]]:
         except ValueError:
             continue  # torn line
         if isinstance(event, dict) and (experiment is None or event.get("experiment") == experiment):
-            yield event
+            if isinstance(event.get("keys"), list):
+                yield from _unbatched(event)
+            else:
+                yield event
+
+
+def _unbatched(event: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    keys, names, own = event.pop("keys"), event.pop("runs", None) or [], event.pop("each", None) or {}
+    shared = event
+    for i, key in enumerate(keys):
+        yield {**shared, "key": key, "run": names[i] if i < len(names) else key,
+               **{field: values[i] for field, values in own.items()}}
 
 
 def _write(fd: int, events: list[dict[str, Any]]) -> list[dict[str, Any]]:

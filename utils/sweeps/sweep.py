@@ -13,7 +13,7 @@ from neuro.utils.execution.snapshot import snapshot_path
 from neuro.utils.experiment.spec import ExperimentSpec, spec_from_frozen
 from neuro.utils.layout import PACKAGE_ROOT
 from neuro.utils.search.study import trial_values
-from neuro.utils.sweeps.ledger import Ledger
+from neuro.utils.sweeps.ledger import Ledger, batch
 from neuro.utils.sweeps.runs import RunSpec, expand, experiment_dir, trial_runs
 from neuro.utils.sweeps.workspace import Workspace
 
@@ -53,6 +53,12 @@ class Sweep:
         """A ledger event of one of this sweep's runs (time and host are added on append)."""
         return {"experiment": self.spec.id, "key": run.key, "run": run.name, "state": state,
                 "git": self.git or None, **fields}
+
+    def batch_event(self, runs: list[RunSpec], state: str, each: dict[str, list] | None = None,
+                    **fields: Any) -> dict[str, Any]:
+        """One ledger line recording the same event of many runs (with `each` run's own fields by position)."""
+        return batch({"experiment": self.spec.id, "state": state, "git": self.git or None, **fields},
+                     [(run.key, run.name) for run in runs], each)
 
     def latest(self) -> dict[str, dict[str, Any]]:
         """The ledger's last event of each of this experiment's runs, by run key."""

@@ -4,14 +4,13 @@ and with fake sbatch/squeue/scancel on PATH (as submitit's own tests do), the wh
 cancel round trip runs without root or daemons."""
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
 import pytest
 
 from neuro.utils.backends.slurm import SlurmExecutor
-from tests.conftest import neuro, write_experiment
+from tests.conftest import ledger_events, neuro, write_experiment
 from tests.utils.backends.test_qsub_scripts import HERE, _request
 
 
@@ -78,7 +77,9 @@ def test_submit_status_and_cancel_through_fake_slurm_commands(tmp_path: Path) ->
     submitted = (tmp_path / "sbatch-4242.sh").read_text()
     stamp = re.compile(r"\.jobs/\d{8}-\d{6}-0")            # the submission's time names its log folder
     assert stamp.sub("STAMP", submitted).strip() in stamp.sub("STAMP", planned)
-    events = [json.loads(line) for line in (tmp_path / "training_data" / "ledger.jsonl").read_text().splitlines()]
+    lines = (tmp_path / "training_data" / "ledger.jsonl").read_text().splitlines()
+    assert len(lines) == 1, "one submission, one ledger line"
+    events = ledger_events(tmp_path)
     assert sorted((e["state"], e["job_id"], e["array_job"], e["backend"]) for e in events) == [
         ("queued", "4242_0", "4242", "slurm"), ("queued", "4242_1", "4242", "slurm")]
     assert "sound_localisation/p: 2 runs: 2 queued" in neuro("status", str(exp), cwd=tmp_path, env_path=path).stdout

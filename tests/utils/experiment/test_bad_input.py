@@ -111,12 +111,14 @@ def test_set_override_errors_name_the_flag(workspace: Path, capsys) -> None:
     assert not (workspace / "training_data").exists()
 
 
-def test_debug_shows_the_traceback(workspace: Path) -> None:
+@pytest.mark.parametrize("args", [["--debug", "run"], ["run", "--debug"]])
+def test_debug_shows_the_traceback_and_keeps_the_exit_code(args: list[str], workspace: Path, capsys) -> None:
     path = workspace / "exp.yaml"
     path.write_text(GOOD.replace("repetitions: 2", "repetitions: 0"))
-    from neuro.utils.errors import SpecError
-    with pytest.raises(SpecError):
-        main(["--debug", "run", str(path)])
+    code, err = _run([*args, str(path)], capsys)
+    assert code == 2
+    assert "Traceback" in err and "SpecError" in err
+    assert err.strip().splitlines()[-1].startswith("neuro: error: ") and "repetitions" in err.splitlines()[-1]
 
 
 def test_good_file_passes(workspace: Path, capsys) -> None:
@@ -162,14 +164,6 @@ def test_a_user_task_missing_its_metric_is_warned_after_the_first_run(workspace:
 
 def test_at_least_twenty_cases() -> None:
     assert len(CASES) >= 20
-
-
-def test_debug_is_accepted_after_the_command_too(workspace: Path) -> None:
-    path = workspace / "exp.yaml"
-    path.write_text(GOOD.replace("repetitions: 2", "repetitions: 0"))
-    from neuro.utils.errors import SpecError
-    with pytest.raises(SpecError):
-        main(["run", str(path), "--debug"])
 
 
 def test_version(capsys) -> None:
