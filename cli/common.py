@@ -37,6 +37,7 @@ def load(experiment: Path, overrides: list[str] | None, check_data: bool = False
     workspace = Workspace.current()
     if writes:
         workspace.check_writable(writes)
+    check_ledger(workspace)
     cards = workspace.training_data / ".tasks"
     overrides = [*(overrides or []), *([f"max_runs={max_runs}"] if max_runs else [])]
     sweep = Sweep.build(load_spec(experiment, overrides, cards, import_code), workspace)
@@ -46,6 +47,13 @@ def load(experiment: Path, overrides: list[str] | None, check_data: bool = False
     if record_task and task.kind != "builtin" and task.card_defaults is None:
         write_card(cards, task)
     return sweep
+
+
+def check_ledger(workspace: Workspace) -> None:
+    """Rebuild a missing or unreadable ledger from the run folders, saying so in one line."""
+    from neuro.utils.sweeps.recovery import repair_ledger
+    if note := repair_ledger(workspace.training_data):
+        print(note, file=sys.stderr)
 
 
 def warn_stale_card(sweep: Sweep, experiment: Path) -> None:

@@ -3,8 +3,12 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
+from pathlib import Path
+from typing import Annotated, Optional
 
-from neuro.cli.common import ExperimentArg, MaxRunsOption, SetOption, load, warn_stale_card
+import typer
+
+from neuro.cli.common import ExperimentArg, MaxRunsOption, SetOption, check_ledger, load, warn_stale_card
 from neuro.utils.reporting.table import counted, print_table
 from neuro.utils.sweeps.ledger import Ledger
 from neuro.utils.sweeps.states import ORDER, State
@@ -36,7 +40,9 @@ def ls() -> None:
     latest: dict[str, dict[str, dict]] = defaultdict(dict)
     files: dict[str, str] = {}
     last: dict[str, float] = defaultdict(float)
-    for event in Ledger(Workspace.current().ledger_path).events():
+    workspace = Workspace.current()
+    check_ledger(workspace)
+    for event in Ledger(workspace.ledger_path).events():
         if "experiment" in event and "key" in event:
             if "state" in event:
                 latest[event["experiment"]][event["key"]] = event
@@ -60,3 +66,23 @@ def _duration(seconds: float | None) -> str:
         return ""
     minutes, secs = divmod(int(seconds), 60)
     return f"{minutes // 60}:{minutes % 60:02d}:{secs:02d}" if minutes >= 60 else f"{minutes}:{secs:02d}"
+
+
+def doctor(experiment: Annotated[Optional[Path], typer.Argument(
+        metavar="[FILE]", help="Only this experiment (default: the whole workspace).", show_default=False)] = None,
+           set_: SetOption = None) -> None:
+    """Check the workspace against its run folders and repair what can be repaired, losing nothing: a
+    missing or unreadable ledger (rebuilt from the folders), runs that ended unknown to the ledger,
+    runs held by a process or job that has gone, half-written files; report what takes space."""
+    from neuro.utils.sweeps.doctor import examine
+    workspace = Workspace.current()
+    workspace.check_writable("`neuro doctor`")
+    sweep = load(experiment, set_, import_code=False) if experiment is not None else None
+    report = examine(workspace.training_data, sweep)
+    where = sweep.spec.id if sweep is not None else str(workspace.training_data)
+    for line in report.repaired:
+        print(f"repaired: {line}")
+    for line in report.found:
+        print(f"found: {line}")
+    if report.healthy:
+        print(f"{where}: healthy: the ledger agrees with the run folders")

@@ -13,6 +13,7 @@ from neuro.utils.backends.executor import Executor, Launch, LaunchOptions, Write
 from neuro.utils.backends.holding import in_flight
 from neuro.utils.search.driver import SearchDriver, Told
 from neuro.utils.sweeps.plan import Plan, Rerun, plan_runs
+from neuro.utils.sweeps.recovery import recovered
 from neuro.utils.sweeps.run_home import arrange, missing
 from neuro.utils.sweeps.runs import RunSpec, runs_per_trial
 from neuro.utils.sweeps.sweep import Sweep
@@ -46,9 +47,12 @@ class GridSource(RunSource):
         busy, changed = arrange(self.sweep)
         with self.sweep.ledger.exclusive() as write:
             latest = self.sweep.latest()
+            if found := recovered(latest):       # ended in their folders, unknown to the ledger: index them
+                write(found)
             plan = plan_runs(self.sweep, latest, self.rerun, in_flight(latest), missing(self.sweep, latest),
                              {run.key for run in busy})
             plan.changed = {run.name: changed[run.name] for run, _ in plan.to_run if run.name in changed}
+            plan.recovered = len(found)
             self.plan = plan
             self.on_plan(plan)
             if plan.to_run:

@@ -52,8 +52,8 @@ class Ledger:
         yield from _parse(data, experiment)
 
     def latest(self, experiment: str) -> dict[str, dict[str, Any]]:
-        """The last state event of each run key of `experiment` (events about where a run's files are,
-        which carry no state, are skipped)."""
+        """The last state event of each run key of `experiment`; an event about where a run's files went
+        since ("superseded", "restored") is noted in it as `files`."""
         return LedgerFollower(self, experiment).latest()
 
 
@@ -80,6 +80,8 @@ class LedgerFollower:
         for event in _parse(data[:whole], self.experiment):
             if "key" in event and "state" in event:
                 self.last[event["key"]] = event
+            elif event.get("files") and event.get("key") in self.last:   # where the run's files went since
+                self.last[event["key"]] = {**self.last[event["key"]], "files": event["files"]}
         self.offset += whole
         return dict(self.last)
 

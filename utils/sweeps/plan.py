@@ -21,6 +21,7 @@ class Plan:
     in_flight: list[RunSpec] = field(default_factory=list)             # queued or running in another process
     waiting: list[RunSpec] = field(default_factory=list)               # its folder in use by a run of another key
     changed: dict[str, str] = field(default_factory=dict)              # run name -> how it differs from its folder's
+    recovered: int = 0                                                 # ends found in run folders, not in the ledger
 
     def summary(self) -> str:
         parts = [f"{len(self.done)} done"]
@@ -28,6 +29,8 @@ class Plan:
             parts.append(f"{len(self.failed)} failed (--rerun failed retries them)")
         if self.in_flight:
             parts.append(f"{len(self.in_flight)} queued or running already (another `neuro run` or a cluster job)")
+        if self.recovered:
+            parts.insert(0, f"{self.recovered} ended in their folders unknown to the ledger (now recorded)")
         notes = [f"{len(self.resumed)} resuming"] if self.resumed else []
         if self.changed:
             notes.append(f"{len(self.changed)} changed: {_common(self.changed)}")

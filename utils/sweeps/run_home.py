@@ -74,9 +74,20 @@ def files_of(sweep: Sweep, run: RunSpec) -> Path:
 
 
 def missing(sweep: Sweep, latest: dict[str, dict]) -> set[str]:
-    """Keys of done runs whose files are gone (a folder deleted by hand): not done any more."""
+    """Keys of done runs whose files are gone (a folder deleted by hand): not done any more. Read from
+    two folder listings and the ledger's record of moved files, not from each run's files: a sweep of a
+    million runs is checked in a second."""
+    names, kept = set(entry_names(sweep.dir)), set(entry_names(sweep.dir / SUPERSEDED))
     return {run.key for run in sweep.runs if latest.get(run.key, {}).get("state") == State.DONE
-            and occupant(sweep.run_dir(run)) != run.key and occupant(sweep.dir / SUPERSEDED / run.key) != run.key}
+            and run.key not in kept and (run.name not in names or latest[run.key].get("files") == "superseded")}
+
+
+def entry_names(folder: Path) -> list[str]:
+    """The names in a folder ([] when it does not exist)."""
+    try:
+        return os.listdir(folder)
+    except (FileNotFoundError, NotADirectoryError):
+        return []
 
 
 def remove(sweep: Sweep, runs: list[RunSpec]) -> tuple[list[RunSpec], list[RunSpec]]:

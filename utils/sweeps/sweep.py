@@ -61,8 +61,10 @@ class Sweep:
                      [(run.key, run.name) for run in runs], each)
 
     def latest(self) -> dict[str, dict[str, Any]]:
-        """The ledger's last event of each of this experiment's runs, by run key."""
-        return self.ledger.latest(self.spec.id)
+        """The last event of each of this experiment's runs, by run key: the ledger's, unless the run's
+        folder says it ended since (the folders are the truth: neuro.utils.sweeps.recovery)."""
+        from neuro.utils.sweeps.recovery import with_folders  # it reads sweeps: imported when used
+        return with_folders(self, self.ledger.latest(self.spec.id))
 
     def freeze(self, code_dir: Path | None = None, write: bool = True) -> Path:
         """Write the sweep to <experiment>/.sweeps/<hash>.json (same content, same file) and return it.
