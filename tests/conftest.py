@@ -26,6 +26,9 @@ def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 
+EVERY_EPOCH = "outputs: {checkpoint_s: 0, metrics_s: 0}\n"   # checkpoints and status at every epoch: tests of resuming
+
+
 def write_experiment(directory: Path, text: str, name: str = "exp.yaml") -> Path:
     path = directory / name
     path.write_text(textwrap.dedent(text).lstrip())

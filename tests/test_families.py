@@ -8,6 +8,7 @@ import pytest
 
 from neuro.utils.execution.context import RunContext, apply_seed
 from neuro.utils.experiment.builtins import builtin_tasks
+from neuro.utils.experiment.sections import Outputs
 from neuro.utils.experiment.tasks import builtin_task_list
 
 SMALL = {
@@ -34,7 +35,8 @@ def _train(family: str, data: Path, run_dir: Path, stop_at: int | None = None) -
 
     run_dir.mkdir(parents=True, exist_ok=True)
     apply_seed(0)
-    ctx = RunContext(run_dir, data, seed=0, device="cpu", hparams={}, on_metrics=cut)
+    ctx = RunContext(run_dir, data, seed=0, device="cpu", hparams={}, on_metrics=cut,
+                     outputs=Outputs(checkpoint_s=0))      # a checkpoint every epoch: the cut falls after one
     metrics = task.load_function()(task.make_params(SMALL[family]), ctx)
     ctx.finish(metrics)
     return metrics, ctx

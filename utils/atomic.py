@@ -71,3 +71,12 @@ def read_json(path: Path) -> Any | None:
         return json.loads(path.read_text())
     except (FileNotFoundError, ValueError):
         return None
+
+
+def free_path(path: Path) -> Path:
+    """`path`, or `path.2`, `path.3`, ... whichever does not exist yet (where a kept file goes)."""
+    candidate, n = path, 1
+    while candidate.exists():
+        n += 1
+        candidate = path.with_name(f"{path.name}.{n}")
+    return candidate

@@ -37,7 +37,7 @@ def train(p: Params, ctx) -> dict[str, float]:
             val = F.mse_loss(model(x_val), torch.sin(x_val)).item()
         stopping.update(epoch, val, model.state_dict)   # keeps the best weights
         ctx.log_metrics(epoch, {"loss/train": loss.item(), "loss/validation": val})  # TensorBoard + status
-        state.save(epoch)                              # model, optimiser, early stopping: one checkpoint
+        state.save(epoch, last=epoch + 1 == p.epochs or stopping.should_stop)   # one checkpoint, now and then
         if stopping.should_stop:
             break
     model.load_state_dict(stopping.best_weights)

@@ -71,7 +71,7 @@ def train(p: StrfParams, ctx) -> dict[str, float]:
         score = validation_score(model, x, data, val_sounds, ctx.device)
         stopping.update(epoch, score, model.state_dict)
         ctx.log_metrics(epoch, {"loss/train": loss, "validation/cc_norm": score})
-        state.save(epoch)
+        state.save(epoch, last=epoch + 1 == p.epochs or stopping.should_stop)
         if stopping.should_stop:
             break
     model.load_state_dict(stopping.best_weights)

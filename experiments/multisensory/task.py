@@ -57,7 +57,7 @@ def train(p: MSIParams, ctx) -> dict[str, float]:
         check_finite(epoch, **{"validation loss": val_loss})
         stopping.update(epoch, val_loss, model.state_dict)
         ctx.log_metrics(epoch, {"loss/train": train_loss, "loss/validation": val_loss})
-        state.save(epoch)
+        state.save(epoch, last=epoch + 1 == p.epochs or stopping.should_stop)
         if stopping.should_stop:
             break
     model.load_state_dict(stopping.best_weights)

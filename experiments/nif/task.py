@@ -63,7 +63,7 @@ def train(p: NIFParams, ctx) -> dict[str, float]:
         ctx.log_metrics(epoch, {"loss/train": loss, "loss/validation": val_loss,
                                 **{f"validation/r_{area}": float(np.nanmean(r)) for area, r in val_r.items()}})
         _draw(model, val_r, ctx, epoch)
-        state.save(epoch)
+        state.save(epoch, last=epoch + 1 == p.epochs or stopping.should_stop)
         if stopping.should_stop:
             break
     model.load_state_dict(stopping.best_weights)

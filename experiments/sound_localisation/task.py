@@ -28,7 +28,7 @@ def train(p: SoundLocalisationParams, ctx) -> dict[str, float]:
         stopping.update(epoch, val["loss"], model.state_dict)
         ctx.log_metrics(epoch, {"loss/train": train_loss, "loss/validation": val["loss"],
                                 "accuracy/validation": val["accuracy"], "rate_hz/hidden": val["rate_hz"]})
-        state.save(epoch)
+        state.save(epoch, last=epoch + 1 == p.epochs or stopping.should_stop)
         if stopping.should_stop:
             ctx.log.info("early stop after epoch %d (best epoch %d)", epoch, stopping.best_epoch)
             break

@@ -39,7 +39,7 @@ def train(p: V1Params, ctx) -> dict[str, float]:
             r = float(correlation().mean())
             best.update(epoch, r, fitter.weights)
             ctx.log_metrics(epoch, {"loss/train": loss, "correlation/validation": r})
-            state.save(epoch)
+            state.save(epoch, last=epoch + 1 == p.epochs)
     fitter.set_weights(best.best_weights)
     r = correlation()
     np.save(ctx.run_dir / "per_neuron_r.npy", r)

@@ -8,6 +8,7 @@ import pytest
 from neuro.experiments.sound_localisation.params import SoundLocalisationParams
 from neuro.experiments.sound_localisation.task import train
 from neuro.utils.execution.context import RunContext, apply_seed
+from neuro.utils.experiment.sections import Outputs
 
 SMALL = dict(anf_per_ear=40, duration_steps=60, batch_size=32, train_batches=16, val_batches=4, test_batches=8,
              epochs=12, min_epochs=12)
@@ -15,7 +16,8 @@ SMALL = dict(anf_per_ear=40, duration_steps=60, batch_size=32, train_batches=16,
 
 def _context(tmp_path: Path, on_metrics=None) -> RunContext:
     apply_seed(0)                                        # as the runner does
-    return RunContext(tmp_path, tmp_path / "Data", seed=0, device="cpu", hparams={"seed": 0}, on_metrics=on_metrics)
+    return RunContext(tmp_path, tmp_path / "Data", seed=0, device="cpu", hparams={"seed": 0}, on_metrics=on_metrics,
+                      outputs=Outputs(checkpoint_s=0))
 
 
 def test_small_network_learns_far_above_chance(tmp_path: Path) -> None:

@@ -146,7 +146,7 @@ class ClusterLaunch(Launch):
     def submit(self, runs: list[tuple[RunSpec, bool]], write: Write) -> None:
         for run, fresh in runs:
             if fresh:
-                reset_run(self.sweep.run_dir(run))
+                reset_run(self.sweep, run)
         submitted = []
         for request in self.executor.arrays(self.sweep, [run for run, _ in runs], self.frozen):
             array_id = self.executor.submit(request)

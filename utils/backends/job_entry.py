@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 from neuro.utils.backends.qsub import DIALECTS
+from neuro.utils.execution import stopping
 from neuro.utils.execution.execute import JobRef, Outcome, execute_run
 from neuro.utils.sweeps.states import State
 from neuro.utils.sweeps.sweep import load_sweep
@@ -39,6 +40,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--job-id", required=True)
     args = parser.parse_args(argv)
     faulthandler.enable()
+    stopping.install()      # qdel's and the scheduler's SIGTERM stop the run at its next checkpoint, or at once
     try:
         job = JobRef(args.backend, DIALECTS[args.backend]().array_of(args.job_id), args.job_id)
         outcome = run_job(args.sweep_file, args.key, job)

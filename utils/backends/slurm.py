@@ -10,7 +10,8 @@ from pathlib import Path
 
 from neuro.utils.backends.cluster import ArrayRequest, ClusterExecutor, SubmissionError, run_command
 from neuro.utils.backends.job_entry import run_job, succeeded
-from neuro.utils.execution.execute import JobRef, request_stop, stop_requested
+from neuro.utils.execution.execute import JobRef
+from neuro.utils.execution.stopping import asked_to_stop, on_signal, request_stop, stop_requested
 from neuro.utils.sweeps.sweep import Sweep
 
 
@@ -53,10 +54,11 @@ def _planning_executor() -> type:
 def _terminated(signum, frame) -> None:
     """Slurm's SIGTERM (requeue, preemption, time limit, scancel): record the run interrupted. When the
     run is already stopping (submitit's requeue after USR2 sends this too), let it finish recording."""
-    if stop_requested():
+    if stop_requested() and not asked_to_stop():
         return
-    request_stop("terminated by Slurm (requeue, preemption, time limit or scancel)")
-    raise KeyboardInterrupt
+    if not stop_requested():
+        request_stop("terminated by Slurm (requeue, preemption, time limit or scancel)")
+    on_signal(signum, frame)   # stops at the next checkpoint when it is near, else (or the second time) at once
 
 
 class SlurmExecutor(ClusterExecutor):

@@ -18,6 +18,7 @@ import threading
 from multiprocessing.connection import Connection
 from pathlib import Path
 
+from neuro.utils.execution import stopping
 from neuro.utils.execution.execute import execute_run, started_by
 from neuro.utils.sweeps.states import State
 from neuro.utils.sweeps.sweep import load_sweep
@@ -62,8 +63,7 @@ def worker_main(conn: Connection, sweep_file: str, cpus: int, gpus: list[str], p
         os.environ["CUDA_VISIBLE_DEVICES"] = ",".join(gpus)
     faulthandler.enable(all_threads=False)  # a segfault leaves the crashing stack in the run's stderr.log
     faulthandler.register(signal.SIGUSR1, all_threads=True)  # so does a worker stuck past Ctrl-C's grace
-    signal.signal(signal.SIGTERM, signal.default_int_handler)
-    signal.signal(signal.SIGINT, signal.default_int_handler)  # even when the runner started with it ignored
+    stopping.install()      # Ctrl-C and SIGTERM stop a run at its next checkpoint, or at once
 
     try:
         started_by(parent_pid)

@@ -4,14 +4,19 @@ from __future__ import annotations
 import json
 import logging
 import math
+import os
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from neuro.utils.atomic import write_atomic
+from neuro.utils.atomic import free_path, write_atomic
+from neuro.utils.execution import stopping
+from neuro.utils.experiment.sections import Outputs
 
 CHECKPOINT = "last.pt"
+PREVIOUS = "previous.pt"      # the checkpoint before the last: a run whose last one is unreadable resumes from it
 CURVES = "metrics.jsonl"      # every logged step, one JSON object per line (read by `neuro results --plot`)
 
 
@@ -23,14 +28,20 @@ class RunContext:
     """The run's side of the runner: everything a task needs besides its parameters."""
 
     def __init__(self, run_dir: Path, data_dir: Path, seed: int, device: str, hparams: dict[str, Any],
-                 on_metrics: Callable[[int, dict[str, float]], None] | None = None):
+                 on_metrics: Callable[[int, dict[str, float]], None] | None = None, outputs: Outputs | None = None):
         self.run_dir, self.data_dir, self.seed, self.device = run_dir, data_dir, seed, device
         self.checkpoint_dir = run_dir / "checkpoints"
         self.hparams = hparams
         self.resumed_from: int | None = None      # the checkpoint's `epoch`, when resumed
         self.log = _run_logger()
+        self.outputs = outputs or Outputs()
         self._on_metrics = on_metrics
         self._writer = None
+        self._written_at = time.monotonic()       # when the last checkpoint was written (or the run started)
+        self._calls: list[float] = []             # when checkpoint() was last called (the last two times)
+        self._pending: Any = None                 # the last state given and not written yet
+        self._curves: list[str] = []              # metrics.jsonl lines not written yet
+        self._flushed_at = time.monotonic()
 
     @property
     def writer(self):
@@ -42,33 +53,84 @@ class RunContext:
         return self._writer
 
     def log_metrics(self, step: int, metrics: dict[str, float]) -> None:
-        """Scalars of one step (an epoch) to TensorBoard, <run>/metrics.jsonl and the run's status."""
+        """Scalars of one step (an epoch) to TensorBoard, <run>/metrics.jsonl and the run's status; the
+        file is written at most every outputs.metrics_s seconds (and when the run ends)."""
         values = {k: float(v) for k, v in metrics.items()}
         for name, value in values.items():
             self.writer.add_scalar(name, value, step)
-        with open(self.run_dir / CURVES, "a") as handle:
-            handle.write(json.dumps({"step": step, **values}) + "\n")
+        self._curves.append(json.dumps({"step": step, **values}))
+        if time.monotonic() - self._flushed_at >= self.outputs.metrics_s:
+            self.flush()
         if self._on_metrics:
             self._on_metrics(step, values)
 
-    def checkpoint(self, state: dict[str, Any]) -> None:
-        """Save `state` atomically; a later attempt of this run gets it from restore()."""
+    def flush(self) -> None:
+        """Write the metrics logged so far to metrics.jsonl."""
+        if self._curves:
+            with open(self.run_dir / CURVES, "a") as handle:
+                handle.write("\n".join(self._curves) + "\n")
+            self._curves = []
+        self._flushed_at = time.monotonic()
+
+    def checkpoint(self, state: dict[str, Any] | Callable[[], dict[str, Any]], last: bool = False) -> None:
+        """Save `state` (or what the function `state` returns, called only when it is written) for a later
+        attempt of this run, atomically: at most every outputs.checkpoint_s seconds, and always when `last`
+        (the last epoch) or when the run has been asked to stop (it then stops here, to resume from this
+        state). A state not written in time is written when the task returns."""
+        now = time.monotonic()
+        self._calls = [*self._calls[-1:], now]
+        if last or stopping.asked_to_stop() or now - self._written_at >= self.outputs.checkpoint_s:
+            self._write(state)
+            if stopping.asked_to_stop():
+                raise KeyboardInterrupt
+        else:
+            self._pending = state
+
+    def checkpoint_near(self, within_s: float) -> bool:
+        """Whether progress is held by no checkpoint yet and the next call of checkpoint() is expected
+        within `within_s` seconds (judged from the time between the last two calls)."""
+        if self._pending is None or len(self._calls) < 2:
+            return False
+        return self._calls[-1] + (self._calls[-1] - self._calls[-2]) - time.monotonic() <= within_s
+
+    def _write(self, state: dict[str, Any] | Callable[[], dict[str, Any]]) -> None:
         import torch
-        write_atomic(self.checkpoint_dir / CHECKPOINT, lambda handle: torch.save(state, handle))
+        value = state() if callable(state) else state
+        last = self.checkpoint_dir / CHECKPOINT
+        if last.exists():
+            os.replace(last, self.checkpoint_dir / PREVIOUS)
+        write_atomic(last, lambda handle: torch.save(value, handle))
+        self._pending, self._written_at = None, time.monotonic()
 
     def restore(self) -> dict[str, Any] | None:
-        """The last checkpoint of this run, or None for a fresh start."""
-        path = self.checkpoint_dir / CHECKPOINT
-        if not path.exists():
-            return None
+        """The last checkpoint of this run (or, when it cannot be read, the one before), or None for a
+        fresh start. An unreadable checkpoint is set aside as <name>.corrupt, never deleted."""
         import torch
-        state = torch.load(path, map_location=self.device, weights_only=False)
-        self.resumed_from = state.get("epoch") if isinstance(state, dict) else None
-        self.log.info("resumed from checkpoint %s (epoch %s)", path.name, self.resumed_from)
-        return state
+        for name in (CHECKPOINT, PREVIOUS):
+            path = self.checkpoint_dir / name
+            if not path.exists():
+                continue
+            try:
+                state = torch.load(path, map_location=self.device, weights_only=False)
+            except Exception as err:  # torn, truncated or overwritten: any reader error
+                kept = free_path(path.with_name(f"{name}.corrupt"))
+                os.replace(path, kept)
+                self.log.warning("checkpoint %s is unreadable (%s: %s); set aside as %s", path, type(err).__name__,
+                                 str(err).splitlines()[0] if str(err) else "", kept.name)
+                continue
+            self.resumed_from = state.get("epoch") if isinstance(state, dict) else None
+            self.log.info("resumed from checkpoint %s (epoch %s)", path.name, self.resumed_from)
+            return state
+        if any(self.checkpoint_dir.glob("*.corrupt")):
+            self.log.warning("no readable checkpoint: the run starts again from scratch")
+        return None
 
     def finish(self, metrics: dict[str, float] | None) -> None:
-        """Close TensorBoard; on success write hparams + final metrics for the HParams dashboard."""
+        """The task returned: write what is pending (metrics, the last state given); on success write
+        hparams + final metrics for the HParams dashboard; close TensorBoard."""
+        self.flush()
+        if self._pending is not None:
+            self._write(self._pending)
         if metrics is not None:
             from torch.utils.tensorboard.summary import hparams
             final = {f"final/{name}": value for name, value in metrics.items()}
@@ -76,9 +138,15 @@ class RunContext:
                 self.writer.file_writer.add_summary(summary)
             for tag, value in final.items():
                 self.writer.add_scalar(tag, value, 0)
+        self.close()
+
+    def close(self) -> None:
+        """The run ends (done, failed or stopped): write the metrics logged so far; close TensorBoard."""
+        self.flush()
         if self._writer is not None:
             self._writer.close()
             self._writer = None
+
 
 
 def apply_seed(seed: int, threads: int = 1) -> None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
-import shutil
 import sys
 import time
 import traceback
@@ -21,29 +20,19 @@ from typing import Any
 
 import yaml
 
-from neuro.utils.atomic import read_json, write_json
+from neuro.utils.atomic import free_path, read_json, write_json
 from neuro.utils.errors import NeuroError
+from neuro.utils.execution import stopping
 from neuro.utils.execution.context import RunContext, RunPruned, apply_seed, clean_metrics, tensorboard_hparams
 from neuro.utils.search.pruning import pruning_hook
 from neuro.utils.sweeps.process import identity
-from neuro.utils.sweeps.run_home import claim, make_home
+from neuro.utils.sweeps.run_home import SUPERSEDED, claim, make_home, move_entries, run_files
 from neuro.utils.sweeps.runs import RunSpec
 from neuro.utils.sweeps.states import FINAL, State
 from neuro.utils.sweeps.sweep import Sweep
 
 ERROR_LINES = 12
-_stop_reason: str | None = None   # set when the scheduler is taking the run away (preemption, timeout)
 _runner_pid: int | None = None    # the `neuro run` whose worker this process is
-
-
-def request_stop(reason: str) -> None:
-    """Mark the run in progress as interrupted rather than failed when its process is made to exit."""
-    global _stop_reason
-    _stop_reason = reason
-
-
-def stop_requested() -> bool:
-    return _stop_reason is not None
 
 
 @dataclass
@@ -87,7 +76,7 @@ def execute_run(sweep: Sweep, run: RunSpec, fresh: bool = False, job: JobRef | N
         if previous.get("state") == State.RUNNING:
             _record(sweep, run, run_dir, State.INTERRUPTED, job, error="lost: the process running it ended")
         if fresh:
-            reset_run(run_dir)
+            reset_run(sweep, run)
         return _attempt(sweep, run, run_dir, job)
 
 
@@ -96,22 +85,29 @@ def _attempt(sweep: Sweep, run: RunSpec, run_dir: Path, job: JobRef | None) -> O
     started = time.time()
     _record(sweep, run, run_dir, State.RUNNING, job, started=started)
     outcome = Outcome(State.FAILED)
+    ctx: RunContext | None = None
     with _output_to(run_dir):
         try:
             ctx = _context(sweep, run, run_dir, job, started)
             ctx.log.info("run %s of %s (key %s, seed %d, pid %d)", run.name, sweep.spec.id, run.key, run.seed,
                          os.getpid())
             function = sweep.spec.task.load_function()
+            stopping.begin_run(ctx.checkpoint_near)
             metrics = clean_metrics(function(sweep.spec.task.make_params(run.params), ctx))
             ctx.finish(metrics)
             outcome = Outcome(State.DONE, metrics)
         except RunPruned as pruned:
-            ctx.finish(None)
             outcome = Outcome(State.PRUNED, error=str(pruned))
-        except KeyboardInterrupt:
-            outcome = Outcome(State.INTERRUPTED, error=_stop_reason or "interrupted (Ctrl-C or termination signal)")
+        except KeyboardInterrupt as err:   # a signal's (a stop), or the task's own (its failure)
+            outcome = Outcome(State.INTERRUPTED, error=stopping.stop_reason() or "interrupted (Ctrl-C or termination "
+                              "signal)") if stopping.signalled() else _failure(err, "the task raised KeyboardInterrupt "
+                                                                               "itself (no signal stopped it)")
         except BaseException as err:  # the task's failure is the run's, never the sweep's
             outcome = _failure(err)
+        finally:
+            stopping.end_run()
+            if ctx is not None:
+                _close_quietly(ctx)
     outcome.duration_s = round(time.time() - started, 3)
     if outcome.state == State.DONE:
         write_json(run_dir / "result.json", {"key": run.key, "name": run.name, "seed": run.seed,
@@ -122,12 +118,20 @@ def _attempt(sweep: Sweep, run: RunSpec, run_dir: Path, job: JobRef | None) -> O
     return outcome
 
 
-def _failure(err: BaseException) -> Outcome:
-    if _stop_reason:
-        return Outcome(State.INTERRUPTED, error=_stop_reason)
-    lines = "".join(traceback.format_exception(err))
+def _failure(err: BaseException, note: str | None = None) -> Outcome:
+    if stopping.stop_requested():
+        return Outcome(State.INTERRUPTED, error=stopping.stop_reason())
+    lines = "".join(traceback.format_exception(err)) + (f"{note}\n" if note else "")
     print(lines, file=sys.stderr)
     return Outcome(State.FAILED, error=_tail(lines))
+
+
+def _close_quietly(ctx: RunContext) -> None:
+    """Write what the run logged and close TensorBoard; a failure here must not hide the run's end."""
+    try:
+        ctx.close()
+    except Exception as err:
+        print(f"closing the run's logs failed: {type(err).__name__}: {err}", file=sys.stderr)
 
 
 def _context(sweep: Sweep, run: RunSpec, run_dir: Path, job: JobRef | None, started: float) -> RunContext:
@@ -141,14 +145,17 @@ def _context(sweep: Sweep, run: RunSpec, run_dir: Path, job: JobRef | None, star
                          "resources.cpu_fallback: true to let it run on the CPU")
 
     prune = pruning_hook(sweep, run)
+    every_s, written = sweep.spec.outputs.metrics_s, [time.monotonic()]
 
     def on_metrics(step: int, metrics: dict[str, float]) -> None:
-        _write_status(run_dir, run, State.RUNNING, job, started=started, step=step, last_metrics=metrics)
+        if time.monotonic() - written[0] >= every_s:     # status.json: the latest step, now and then
+            _write_status(run_dir, run, State.RUNNING, job, started=started, step=step, last_metrics=metrics)
+            written[0] = time.monotonic()
         if prune is not None:
             prune(step, metrics)
 
     return RunContext(run_dir, sweep.workspace.data, run.seed, device,
-                      tensorboard_hparams(run.params, run.seed), on_metrics)
+                      tensorboard_hparams(run.params, run.seed), on_metrics, sweep.spec.outputs)
 
 
 def _record(sweep: Sweep, run: RunSpec, run_dir: Path, state: str, job: JobRef | None, by_runner: bool = False,
@@ -216,12 +223,16 @@ def _output_to(run_dir: Path) -> Iterator[None]:
             os.close(saved[1])
 
 
-def reset_run(run_dir: Path) -> None:
-    """Forget an earlier attempt: checkpoints, TensorBoard, result, logs and status."""
-    for name in ("checkpoints", "tb"):
-        shutil.rmtree(run_dir / name, ignore_errors=True)
-    for name in ("result.json", "stdout.log", "stderr.log", "scheduler.log", "status.json"):
-        (run_dir / name).unlink(missing_ok=True)
+def reset_run(sweep: Sweep, run: RunSpec) -> None:
+    """Start the run afresh: its earlier attempt's files (checkpoints, TensorBoard, result, logs, status)
+    move to `.superseded/<key>.<time>/` and are recorded in the ledger; nothing is deleted."""
+    run_dir = sweep.run_dir(run)
+    if not run_files(run_dir):
+        return
+    kept = free_path(sweep.dir / SUPERSEDED / f"{run.key}.{time.strftime('%Y%m%d-%H%M%S')}")
+    move_entries(run_dir, kept)
+    sweep.ledger.append({"experiment": sweep.spec.id, "key": run.key, "run": run.name, "files": "replaced",
+                         "path": str(kept.relative_to(sweep.dir))})
 
 
 def _tail(text: str, lines: int = ERROR_LINES) -> str:

@@ -9,7 +9,7 @@ through `ctx.checkpoint` / `ctx.restore`. No framework: the loop stays the famil
         check_finite(epoch, loss_train=loss)
         stopping.update(epoch, validation_loss, model.state_dict)
         ctx.log_metrics(epoch, {...})
-        state.save(epoch)
+        state.save(epoch, last=epoch + 1 == p.epochs or stopping.should_stop)
         if stopping.should_stop:
             break
     model.load_state_dict(stopping.best_weights)
@@ -116,6 +116,10 @@ class TrainingState:
             self.epoch = saved["epoch"]
         return self.epoch + 1
 
-    def save(self, epoch: int) -> None:
+    def save(self, epoch: int, last: bool = False) -> None:
+        """Checkpoint the objects after `epoch` (`last`: the training's last epoch, always written). The
+        state is gathered only when the checkpoint is written (ctx.checkpoint writes at most every
+        outputs.checkpoint_s seconds), so saving every epoch costs next to nothing."""
         self.epoch = epoch
-        self.ctx.checkpoint({"epoch": epoch, "objects": {name: obj.state_dict() for name, obj in self.objects.items()}})
+        self.ctx.checkpoint(lambda: {"epoch": epoch, "objects": {name: obj.state_dict()
+                                                                 for name, obj in self.objects.items()}}, last=last)

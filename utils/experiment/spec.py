@@ -16,7 +16,7 @@ from neuro.utils.backends.registry import EXECUTORS
 from neuro.utils.backends.registry import SECTIONS as EXECUTOR_SECTIONS
 from neuro.utils.errors import SpecError, did_you_mean
 from neuro.utils.experiment.param_types import TypeMismatch, coerce, describe
-from neuro.utils.experiment.sections import Metric, Resources
+from neuro.utils.experiment.sections import Metric, Outputs, Resources
 from neuro.utils.experiment.tasks import Pinned, Task, resolve_task
 from neuro.utils.experiment.yaml_source import Source, load_yaml, parse_value
 from neuro.utils.search.space import SearchSpec, parse_search
@@ -25,7 +25,7 @@ NAME_PATTERN = re.compile(r"^[a-z0-9_-]+$")
 MAX_SEED = 2**32 - 1             # numpy's legacy seed, and so every library's, takes 0 .. 2**32 - 1
 DEFAULT_MAX_RUNS = 100_000      # a sweep larger than this is refused unless max_runs raises the limit
 MAX_NAME = 100                   # characters of an experiment's name or of a folder level (filesystems allow 255)
-SECTIONS = {"metric": Metric, "resources": Resources, **EXECUTOR_SECTIONS}
+SECTIONS = {"metric": Metric, "resources": Resources, "outputs": Outputs, **EXECUTOR_SECTIONS}
 TOP_KEYS = ("name", "folder", "task", "description", "repetitions", "seeds", "params", "grid", "zip",
             "search", "metric", "backend", "max_runs", *[k for k in SECTIONS if k != "metric"])
 
@@ -45,6 +45,7 @@ class ExperimentSpec:
     metric: Metric
     backend: str
     resources: Resources
+    outputs: Outputs             # how often runs write checkpoints and metrics, how large their logs grow
     sections: dict[str, Any]     # each executor's section (local, slurm, qsub) -> its options
     search: SearchSpec | None    # a search over parameters (each trial a set of runs), or None: the grid alone
     raw: dict                    # the file's content after --set, as validated (for freezing)
@@ -66,7 +67,8 @@ class ExperimentSpec:
                   "checked": {"params": self.params, "grid": self.grid, "zip": self.zip,
                               "search": self.search.as_dict() if self.search else None,
                               "sections": {key: dataclasses.asdict(value) for key, value in
-                                           {"metric": self.metric, "resources": self.resources, **self.sections}.items()}}}
+                                           {"metric": self.metric, "resources": self.resources, "outputs": self.outputs,
+                                            **self.sections}.items()}}}
         if self.task.kind == "file":
             frozen["task_file"] = str(self.task.file)
             frozen["task_code"] = str(task_code or self.task.file)
@@ -140,7 +142,7 @@ def parse_spec(raw: Any, source: Source, base_dirs: list[Path], cards: Path | No
     if checked:
         params, grid, zipped = checked["params"], checked["grid"], checked["zip"]
         search = SearchSpec.from_dict(checked["search"]) if checked.get("search") else None
-        sections = {key: cls(**checked["sections"][key]) for key, cls in SECTIONS.items()}
+        sections = {key: cls(**checked["sections"].get(key, {})) for key, cls in SECTIONS.items()}
     else:
         params = _params(raw.get("params", {}), task, source)
         grid = _varying(raw.get("grid", {}), "grid", task, source)
@@ -166,7 +168,8 @@ def parse_spec(raw: Any, source: Source, base_dirs: list[Path], cards: Path | No
                            f"use one of: {', '.join(EXECUTORS)}")
     return ExperimentSpec(name=name, folder=folder, task=task, description=description, seeds=seeds,
                           params=params, grid=grid, zip=zipped, metric=metric, backend=backend,
-                          resources=sections["resources"], sections={key: sections[key] for key in EXECUTOR_SECTIONS},
+                          resources=sections["resources"], outputs=sections["outputs"],
+                          sections={key: sections[key] for key in EXECUTOR_SECTIONS},
                           search=search, raw=raw, source=source, base_dirs=base_dirs)
 
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from neuro.utils.atomic import read_json
+from neuro.utils.atomic import free_path, read_json
 from neuro.utils.experiment.yaml_source import SafeLoader
 from neuro.utils.sweeps.runs import RunSpec
 from neuro.utils.sweeps.states import State
@@ -56,12 +56,12 @@ def make_home(sweep: Sweep, run: RunSpec) -> None:
     if current == run.key:
         return
     if current is not None:      # a folder without a key holds no run's files (at most a job's scheduler.log)
-        kept = _free(sweep.dir / SUPERSEDED / current)
-        _move_entries(run_dir, kept)
+        kept = free_path(sweep.dir / SUPERSEDED / current)
+        move_entries(run_dir, kept)
         sweep.ledger.append(_files_event(sweep, current, run.name, "superseded", kept))
     own = sweep.dir / SUPERSEDED / run.key
     if own.is_dir():
-        _move_entries(own, run_dir)
+        move_entries(own, run_dir)
         own.rmdir()
         sweep.ledger.append(_files_event(sweep, run.key, run.name, "restored", run_dir))
 
@@ -101,8 +101,8 @@ def remove(sweep: Sweep, runs: list[RunSpec]) -> tuple[list[RunSpec], list[RunSp
                 continue
             files = files_of(sweep, run)
             if occupant(files) == run.key:
-                kept = _free(sweep.dir / REMOVED / run.key)
-                _move_entries(files, kept)
+                kept = free_path(sweep.dir / REMOVED / run.key)
+                move_entries(files, kept)
                 if files != sweep.run_dir(run):
                     files.rmdir()
             removed.append(run)
@@ -176,19 +176,17 @@ def _entries(folder: Path) -> list[Path]:
         return []
 
 
-def _move_entries(source: Path, target: Path) -> None:
+def run_files(run_dir: Path) -> list[Path]:
+    """What a run folder holds (its lock left out)."""
+    return _entries(run_dir)
+
+
+def move_entries(source: Path, target: Path) -> None:
+    """Move what `source` holds (its lock left out) into `target`."""
     target.mkdir(parents=True, exist_ok=True)
     for entry in _entries(source):
         os.replace(entry, target / entry.name)
 
-
-def _free(path: Path) -> Path:
-    """`path`, or `path.2`, `path.3`, ... whichever does not exist yet."""
-    candidate, n = path, 1
-    while candidate.exists():
-        n += 1
-        candidate = path.with_name(f"{path.name}.{n}")
-    return candidate
 
 
 def _subdirs(folder: Path) -> list[Path]:

@@ -85,7 +85,8 @@ def test_cancel_stops_queued_and_running_runs(backend: str, tmp_path: Path) -> N
     time.sleep(2)  # nothing of the sweep may still be running and writing
     assert Counter(e["state"] for e in _latest(tmp_path).values()) == {"cancelled": 3}
     again = neuro("plan", str(exp), cwd=tmp_path)
-    assert again.stdout.count("cancelled") == 3
+    rows = [line for line in again.stdout.splitlines() if line.startswith(("0 ", "1 ", "2 "))]
+    assert [row.split()[4] for row in rows] == ["cancelled"] * 3 and "states: 3 cancelled" in again.stdout
 
 
 def _started(workspace: Path) -> bool:

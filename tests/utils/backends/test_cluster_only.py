@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ledger_events, neuro, toy_experiment
+from tests.conftest import EVERY_EPOCH, ledger_events, neuro, toy_experiment
 
 
 def _status(run_dir: Path) -> dict:
@@ -30,7 +30,7 @@ def _running_on_slurm(slurm, tmp_path: Path, monkeypatch) -> tuple[Path, str]:
     """Submit a 10-epoch run and wait until it has checkpointed a few epochs; its directory and job id."""
     for key, value in slurm.env.items():
         monkeypatch.setenv(key, value)
-    exp = toy_experiment(tmp_path, grid="x: [1.0]", repetitions=1, params="{epochs: 10, sleep_s: 0.5}")
+    exp = toy_experiment(tmp_path, grid="x: [1.0]", repetitions=1, params="{epochs: 10, sleep_s: 0.5}", extra=EVERY_EPOCH)
     assert neuro("run", str(exp), "--backend", "slurm", cwd=tmp_path).returncode == 0
     run_dir = tmp_path / "training_data" / "tasks" / "toy" / "x=1.0__rep0"
     _wait(lambda: _status(run_dir).get("state") == "running" and _status(run_dir).get("step", -1) >= 2)

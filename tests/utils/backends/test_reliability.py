@@ -8,7 +8,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from tests.conftest import ledger_events, neuro, neuro_popen, toy_experiment
+from tests.conftest import EVERY_EPOCH, ledger_events, neuro, neuro_popen, toy_experiment
 
 SLOW = "epochs: 6, sleep_s: 0.4"
 
@@ -31,7 +31,7 @@ def _checkpointed_runs(workspace: Path, folder: str = "tasks") -> list[str]:
 
 
 def test_kill_9_then_run_again_resumes_from_checkpoints(workspace: Path) -> None:
-    exp = toy_experiment(workspace, grid="x: [1.0, 2.0]", params=f"{{{SLOW}}}")
+    exp = toy_experiment(workspace, grid="x: [1.0, 2.0]", params=f"{{{SLOW}}}", extra=EVERY_EPOCH)
     process = neuro_popen("run", str(exp), cwd=workspace)
     _wait_for(lambda: len(_checkpointed_runs(workspace)) == 2)
     interrupted = _checkpointed_runs(workspace)
@@ -53,7 +53,7 @@ def test_kill_9_then_run_again_resumes_from_checkpoints(workspace: Path) -> None
 
 
 def test_ctrl_c_marks_runs_interrupted_and_they_resume(workspace: Path) -> None:
-    exp = toy_experiment(workspace, grid="x: [1.0]", params=f"{{{SLOW}}}")
+    exp = toy_experiment(workspace, grid="x: [1.0]", params=f"{{{SLOW}}}", extra=EVERY_EPOCH)
     process = neuro_popen("run", str(exp), cwd=workspace)
     _wait_for(lambda: len(_checkpointed_runs(workspace)) == 2)
     os.killpg(process.pid, signal.SIGINT)  # what a terminal's Ctrl-C does: the whole process group
@@ -68,7 +68,7 @@ def test_ctrl_c_marks_runs_interrupted_and_they_resume(workspace: Path) -> None:
 
 def test_cancel_stops_a_runner_started_as_a_background_job(workspace: Path) -> None:
     """`neuro run x.yaml &` in a script starts with SIGINT ignored; `neuro cancel` must still stop it."""
-    exp = toy_experiment(workspace, grid="x: [1.0]", params="{epochs: 60, sleep_s: 0.5}")
+    exp = toy_experiment(workspace, grid="x: [1.0]", params="{epochs: 60, sleep_s: 0.5}", extra=EVERY_EPOCH)
     process = neuro_popen("run", str(exp), cwd=workspace, ignore_sigint=True)
     _wait_for(lambda: len(_checkpointed_runs(workspace)) == 2)
     cancelled = neuro("cancel", str(exp), cwd=workspace)

@@ -58,7 +58,7 @@ def test_state_resumes_every_object_exactly(tmp_path: Path) -> None:
     for epoch in range(3):
         draws.append(rng.random())
         stopping.update(epoch, draws[-1], lambda: None)
-        state.save(epoch)
+        state.save(epoch, last=epoch == 2)      # written now (earlier epochs wait for outputs.checkpoint_s)
     rng2, stopping2 = np.random.default_rng(99), EarlyStopping(patience=2)
     resumed = TrainingState(context(), rng=NumpyRNG(rng2), stopping=stopping2)
     assert resumed.resume() == 3

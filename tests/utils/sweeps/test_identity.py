@@ -7,7 +7,7 @@ import signal
 import textwrap
 from pathlib import Path
 
-from tests.conftest import ROOT, ledger_events, neuro, neuro_popen, write_experiment
+from tests.conftest import EVERY_EPOCH, ROOT, ledger_events, neuro, neuro_popen, write_experiment
 from tests.utils.backends.test_reliability import _checkpointed_runs, _wait_for
 
 TASK = '''
@@ -101,7 +101,7 @@ def test_the_quickstart_with_other_epochs_runs_again(workspace: Path) -> None:
 
 def test_an_interrupted_run_never_resumes_another_keys_checkpoint(workspace: Path) -> None:
     exp = _project(workspace, "name: exp\ntask: task.py:train\nparams: {epochs: 8, sleep_s: 0.4}\n"
-                              "grid: {x: [1]}\n")
+                              "grid: {x: [1]}\n" + EVERY_EPOCH)
     runner = neuro_popen("run", str(exp), cwd=workspace)
     _wait_for(lambda: len(_checkpointed_runs(workspace, "*")) == 1)
     runner.send_signal(signal.SIGKILL)
