@@ -53,7 +53,7 @@ def run(experiment: ExperimentArg, set_: SetOption = None, max_runs: MaxRunsOpti
     failed = ends is not None and (ends[State.FAILED] or ends[State.LOST])
     if failed:
         print(f"see `neuro status {experiment}` for the errors")
-    if failed or plan.failed or plan.waiting:
+    if failed or plan.failed or plan.waiting or _not_run_here(ends, experiment):
         raise typer.Exit(1)
 
 
@@ -84,7 +84,20 @@ def _search(experiment, sweep, executor, rerun: Rerun | None, options) -> None:
     failed = any(t.state == "fail" for t in driver.told) or (ends is not None and ends[State.FAILED])
     if failed:
         print(f"see `neuro status {experiment}` for the errors")
+    if failed or _not_run_here(ends, experiment):
         raise typer.Exit(1)
+
+
+def _not_run_here(ends, experiment) -> bool:
+    """Say so when runs this `neuro run` took were not run by it: not started (stopped before they began),
+    or run by another process meanwhile; then the command has done less than asked (exit 1)."""
+    if ends is None:
+        return False
+    missed = {label: ends[label] for label in ("not started", "running elsewhere", "ended elsewhere") if ends[label]}
+    if missed:
+        print(f"not run here: {', '.join(f'{n} {label}' for label, n in missed.items())}; `neuro status {experiment}` "
+              f"shows where they stand, and `neuro run {experiment}` again runs what is left")
+    return bool(missed)
 
 
 PLAN_ROWS = 50       # a larger sweep's plan shows its first and last runs (--all: every run)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from neuro.utils.backends.qsub import DIALECTS
 from neuro.utils.execution import stopping
+from neuro.utils.execution.descendants import become_subreaper
 from neuro.utils.execution.execute import JobRef, Outcome, execute_run
 from neuro.utils.sweeps.states import State
 from neuro.utils.sweeps.sweep import load_sweep
@@ -20,6 +21,7 @@ from neuro.utils.sweeps.sweep import load_sweep
 
 def run_job(sweep_file: Path, key: str, job: JobRef) -> Outcome:
     """Execute run `key` of the frozen sweep as cluster job `job`."""
+    become_subreaper()
     sweep = load_sweep(sweep_file)
     run = next((r for r in sweep.runs if r.key == key), None)
     if run is None:

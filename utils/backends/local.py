@@ -11,6 +11,8 @@ import signal
 import sys
 import time
 
+import psutil
+
 from neuro.utils.backends.executor import Executor, Launch, LaunchOptions, Write
 from neuro.utils.backends.pool import LocalPool
 from neuro.utils.errors import NeuroError
@@ -47,7 +49,7 @@ class LocalExecutor(Executor):
                              "resources.cpu_fallback: true to run on the CPU here")
 
     def launch(self, sweep: Sweep, options: LaunchOptions) -> LocalLaunch:
-        return LocalLaunch(self, sweep, options.workers or default_workers(sweep))
+        return LocalLaunch(self, sweep, capped_workers(sweep, options.workers or default_workers(sweep)))
 
     def devices(self, sweep: Sweep, workers: int, runs: int) -> list[list[str]]:
         """One GPU list per worker (empty lists when runs ask for none): no GPU is shared."""
@@ -154,6 +156,22 @@ def _warn_more_cpus_than_cores(sweep: Sweep) -> None:
 def default_workers(sweep: Sweep) -> int:
     """The file's local.workers, else as many runs as the cores hold at resources.cpus each."""
     return sweep.spec.options("local").workers or max(1, (os.cpu_count() or 1) // sweep.spec.resources.cpus)
+
+
+def capped_workers(sweep: Sweep, wanted: int) -> int:
+    """`wanted` workers, or fewer where the machine cannot hold them: no more runs at once than its cores
+    hold at resources.cpus each, nor than its memory holds at resources.mem_gb each (a note says so)."""
+    resources = sweep.spec.resources
+    cores = os.cpu_count() or 1
+    memory = psutil.virtual_memory().total
+    limits = [(max(1, cores // resources.cpus), f"this machine has {cores} cores and resources.cpus is {resources.cpus}"),
+              (max(1, int(memory // (resources.mem_gb * 2**30))),
+               f"its {memory / 2**30:.1f} GB of memory hold that many runs at resources.mem_gb {resources.mem_gb:g}")]
+    most, why = min(limits, key=lambda limit: limit[0])
+    if most >= wanted:
+        return wanted
+    print(f"note: {counted(most, 'worker')}, not {wanted}: {why}", file=sys.stderr)
+    return most
 
 
 def visible_gpus() -> list[str]:

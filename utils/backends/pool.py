@@ -16,8 +16,11 @@ from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import Any
 
+import psutil
+
 from neuro.utils.backends.worker import worker_context, worker_main
 from neuro.utils.errors import NeuroError, did_you_mean
+from neuro.utils.execution.descendants import tree_memory_bytes
 from neuro.utils.execution.execute import Outcome, record_abandoned
 from neuro.utils.execution.progress import Progress
 from neuro.utils.sweeps.runs import RunSpec
@@ -25,6 +28,7 @@ from neuro.utils.sweeps.states import State
 from neuro.utils.sweeps.sweep import Sweep
 
 STOP_GRACE_S = 15.0
+MEMORY_POLL_S = 1.0      # how often a running run's memory (its process tree) is measured
 SIGNAL_HINTS = {"SIGKILL": ": out of memory?", "SIGSEGV": ": segmentation fault", "SIGABRT": ": aborted",
                 "SIGBUS": ": bus error"}
 
@@ -38,6 +42,7 @@ class _Worker:
     ready: bool = False
     deadline: float | None = None      # time.monotonic() by which the run must end (resources.time_min)
     timed_out: bool = False
+    used_bytes: int | None = None      # the memory of the run's process tree when it was stopped for it
 
 
 @dataclass
@@ -50,6 +55,7 @@ class LocalPool:
     pending: deque = field(default_factory=deque)    # (run, fresh) pairs not yet given to a worker
     workers: list[_Worker] = field(default_factory=list)
     ended: list[tuple[RunSpec, Outcome]] = field(default_factory=list)   # by the last step
+    measured_at: float = 0.0                          # time.monotonic() of the last memory measurement
 
     def start(self) -> None:
         """One worker per device list; each imports nothing and is ready within milliseconds."""
@@ -78,6 +84,8 @@ class LocalPool:
         pool = self.workers
         deadlines = [w.deadline for w in pool if w.run is not None and w.deadline is not None]
         timeout = max(0.0, min(deadlines) - time.monotonic()) if deadlines else None
+        if any(w.run is not None for w in pool):
+            timeout = min(timeout if timeout is not None else MEMORY_POLL_S, MEMORY_POLL_S)
         ready = wait([w.conn for w in pool] + [w.process.sentinel for w in pool], timeout)
         self._stop_overrunning()
         for worker in list(pool):
@@ -104,12 +112,21 @@ class LocalPool:
             raise NeuroError(f"a worker could not start: {message[1]}")
 
     def _stop_overrunning(self) -> None:
-        """Kill the worker of a run past resources.time_min; its death records the run failed."""
+        """Kill the worker (and all it started) of a run past resources.time_min or resources.mem_gb, as a
+        scheduler would; its death records the run failed."""
+        limit = self.sweep.spec.resources.mem_gb * 2**30
+        measure = time.monotonic() - self.measured_at >= MEMORY_POLL_S
+        if measure:
+            self.measured_at = time.monotonic()
         for worker in self.workers:
-            if worker.run is not None and worker.deadline is not None and not worker.timed_out \
-                    and time.monotonic() >= worker.deadline:
+            if worker.run is None or worker.timed_out or worker.used_bytes is not None:
+                continue
+            if worker.deadline is not None and time.monotonic() >= worker.deadline:
                 worker.timed_out = True
-                worker.process.kill()
+                _kill_tree(worker.process.pid)
+            elif measure and (used := tree_memory_bytes(worker.process.pid)) > limit:
+                worker.used_bytes = used
+                _kill_tree(worker.process.pid)
 
     def _worker_died(self, worker: _Worker) -> None:
         if worker.run is None and not worker.ready:
@@ -120,6 +137,9 @@ class LocalPool:
         reason = f"worker process died ({_describe_exit(code)})"
         if worker.timed_out:
             reason = f"stopped: ran longer than resources.time_min ({self.sweep.spec.resources.time_min:g} min)"
+        elif worker.used_bytes is not None:
+            reason = (f"stopped: used {worker.used_bytes / 2**30:.1f} GB; resources.mem_gb is "
+                      f"{self.sweep.spec.resources.mem_gb:g}")
         self._finish(worker.run, record_abandoned(self.sweep, worker.run, State.FAILED, reason))
         worker.run = None
 
@@ -188,6 +208,20 @@ def _warn_missing_metric(sweep: Sweep, metrics: dict[str, float]) -> None:
         print(f"warning: {sweep.spec.source.name}: metric.name: the first finished run did not report '{name}'"
               f"{did_you_mean(name, metrics)} (it reported: {', '.join(metrics) or 'nothing'}); results cannot be "
               "sorted by it", file=sys.stderr)
+
+
+def _kill_tree(pid: int) -> None:
+    """SIGKILL a worker and every process its run started."""
+    try:
+        root = psutil.Process(pid)
+        tree = [*root.children(recursive=True), root]
+    except psutil.Error:
+        return
+    for process in tree:
+        try:
+            process.kill()
+        except psutil.Error:
+            continue
 
 
 def _receive_nowait(conn: Connection) -> tuple | None:

@@ -19,6 +19,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 
 from neuro.utils.execution import stopping
+from neuro.utils.execution.descendants import become_subreaper
 from neuro.utils.execution.execute import execute_run, started_by
 from neuro.utils.sweeps.states import State
 from neuro.utils.sweeps.sweep import load_sweep
@@ -64,6 +65,7 @@ def worker_main(conn: Connection, sweep_file: str, cpus: int, gpus: list[str], p
     faulthandler.enable(all_threads=False)  # a segfault leaves the crashing stack in the run's stderr.log
     faulthandler.register(signal.SIGUSR1, all_threads=True)  # so does a worker stuck past Ctrl-C's grace
     stopping.install()      # Ctrl-C and SIGTERM stop a run at its next checkpoint, or at once
+    become_subreaper()      # what a run leaves running ends with it
 
     try:
         started_by(parent_pid)

@@ -8,6 +8,7 @@ and the ledger, and turns any failure of the task into a failed run rather than 
 from __future__ import annotations
 
 import contextlib
+import faulthandler
 import functools
 import os
 import sys
@@ -23,7 +24,9 @@ import yaml
 from neuro.utils.atomic import free_path, read_json, write_json
 from neuro.utils.errors import NeuroError
 from neuro.utils.execution import stopping
+from neuro.utils.execution.capped_log import CappedLog, assemble
 from neuro.utils.execution.context import RunContext, RunPruned, apply_seed, clean_metrics, tensorboard_hparams
+from neuro.utils.execution.descendants import end_descendants
 from neuro.utils.search.pruning import pruning_hook
 from neuro.utils.sweeps.process import identity
 from neuro.utils.sweeps.run_home import SUPERSEDED, claim, make_home, move_entries, run_files
@@ -86,7 +89,7 @@ def _attempt(sweep: Sweep, run: RunSpec, run_dir: Path, job: JobRef | None) -> O
     _record(sweep, run, run_dir, State.RUNNING, job, started=started)
     outcome = Outcome(State.FAILED)
     ctx: RunContext | None = None
-    with _output_to(run_dir):
+    with _output_to(run_dir, sweep.spec.outputs.log_mb):
         try:
             ctx = _context(sweep, run, run_dir, job, started)
             ctx.log.info("run %s of %s (key %s, seed %d, pid %d)", run.name, sweep.spec.id, run.key, run.seed,
@@ -106,6 +109,8 @@ def _attempt(sweep: Sweep, run: RunSpec, run_dir: Path, job: JobRef | None) -> O
             outcome = _failure(err)
         finally:
             stopping.end_run()
+            if left := end_descendants():
+                print(f"neuro: ended {len(left)} process(es) the task left running: {', '.join(left)}", file=sys.stderr)
             if ctx is not None:
                 _close_quietly(ctx)
     outcome.duration_s = round(time.time() - started, 3)
@@ -204,23 +209,32 @@ def _config(sweep: Sweep, run: RunSpec) -> dict[str, Any]:
 
 
 @contextlib.contextmanager
-def _output_to(run_dir: Path) -> Iterator[None]:
-    """Send this process's stdout and stderr (file descriptors 1 and 2 too) to the run's logs."""
+def _output_to(run_dir: Path, log_mb: float) -> Iterator[None]:
+    """Send this process's stdout and stderr (file descriptors 1 and 2, so the task's subprocesses and C
+    code too) to the run's logs, each capped at `log_mb` (its head and tail kept). A fatal error's stack
+    goes straight to stderr.log, as the copying threads die with the process."""
     sys.stdout.flush()
     sys.stderr.flush()
     saved = os.dup(1), os.dup(2)
-    with open(run_dir / "stdout.log", "ab") as out, open(run_dir / "stderr.log", "ab") as err:
-        os.dup2(out.fileno(), 1)
-        os.dup2(err.fileno(), 2)
-        try:
-            yield
-        finally:
-            sys.stdout.flush()
-            sys.stderr.flush()
-            os.dup2(saved[0], 1)
-            os.dup2(saved[1], 2)
-            os.close(saved[0])
-            os.close(saved[1])
+    cap = int(log_mb * 2**20)
+    logs = [CappedLog(run_dir / "stdout.log", cap), CappedLog(run_dir / "stderr.log", cap)]
+    crash = open(run_dir / "stderr.log", "ab", buffering=0)
+    faulthandler.enable(file=crash, all_threads=False)
+    os.dup2(logs[0].write_fd, 1)
+    os.dup2(logs[1].write_fd, 2)
+    try:
+        yield
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os.dup2(saved[0], 1)
+        os.dup2(saved[1], 2)
+        os.close(saved[0])
+        os.close(saved[1])
+        for log in logs:
+            log.close()
+        faulthandler.enable(all_threads=False)      # back to the process's own stderr
+        crash.close()
 
 
 def reset_run(sweep: Sweep, run: RunSpec) -> None:
@@ -257,6 +271,8 @@ def record_abandoned(sweep: Sweep, run: RunSpec, state: State, reason: str) -> O
     previous = read_json(run_dir / "status.json") or {}
     if previous.get("key") != run.key or previous.get("state") != State.RUNNING:
         return Outcome(State.PLANNED)  # it stays queued by a runner that has gone: planned again
+    for log in ("stdout.log", "stderr.log"):
+        assemble(run_dir / log)          # the tail its process was writing when it died
     try:
         stderr = (run_dir / "stderr.log").read_text(errors="replace")
     except FileNotFoundError:
