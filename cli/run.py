@@ -117,7 +117,8 @@ def plan(experiment: ExperimentArg, set_: SetOption = None, max_runs: MaxRunsOpt
     from neuro.utils.sweeps.status import effective_state
     sweep = load(experiment, set_, max_runs=max_runs, check_data=True, record_task=False)
     latest = sweep.latest()
-    states = [effective_state(latest[r.key]) if r.key in latest else State.PLANNED for r in sweep.runs]
+    states = [effective_state(event) if (event := latest.shared(r.key)) is not None else State.PLANNED
+              for r in sweep.runs]
     shown = range(len(sweep.runs)) if all_ or len(sweep.runs) <= PLAN_ROWS else \
         [*range(PLAN_ROWS // 2), *range(len(sweep.runs) - PLAN_ROWS // 2, len(sweep.runs))]
     rows = []

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -10,21 +10,32 @@ import typer
 
 from neuro.cli.common import ExperimentArg, MaxRunsOption, SetOption, check_ledger, load, warn_stale_card
 from neuro.utils.reporting.table import counted, print_table
-from neuro.utils.sweeps.ledger import Ledger
+from neuro.utils.sweeps.ledger import LatestEvents, Ledger
 from neuro.utils.sweeps.states import ORDER, State
 from neuro.utils.sweeps.status import effective_state, state_counts, sweep_status
 from neuro.utils.sweeps.workspace import Workspace
 
+STATUS_ROWS = 50      # a larger sweep lists the runs that are not done or planned, this many at most
 
-def status(experiment: ExperimentArg, set_: SetOption = None, max_runs: MaxRunsOption = None) -> None:
+
+def status(experiment: ExperimentArg, set_: SetOption = None, max_runs: MaxRunsOption = None,
+           all_: Annotated[bool, typer.Option("--all", help=f"List every run (a sweep of more than {STATUS_ROWS} "
+                                                            "lists those neither done nor planned).")] = False) -> None:
     """Counts per state and a table of the runs: state, duration, metric, job, last error."""
     sweep = load(experiment, set_, max_runs=max_runs, import_code=False)
     warn_stale_card(sweep, experiment)
     statuses = sweep_status(sweep)
+    shown = statuses
+    if not all_ and len(statuses) > STATUS_ROWS:
+        notable = [s for s in statuses if s.state not in (State.DONE, State.PLANNED)]
+        shown = notable[:STATUS_ROWS]
     metric = sweep.spec.metric.name or "metric"
     rows = [[s.run.name, s.state, _duration(s.duration_s), "" if s.metric is None else f"{s.metric:.4g}",
-             s.job_id or "", (s.error or "")[:80]] for s in statuses]
-    print_table(["run", "state", "duration", metric, "job", "error"], rows)
+             s.job_id or "", (s.error or "")[:80]] for s in shown]
+    if shown:
+        print_table(["run", "state", "duration", metric, "job", "error"], rows)
+    if len(shown) < len(statuses):
+        print(f"({len(statuses) - len(shown):,} more runs not listed; --all lists every run)")
     print(f"{sweep.spec.id}: {counted(len(statuses), 'run')}: {state_counts(statuses)}")
     if sweep.spec.search is not None:
         from neuro.utils.search.report import study_summary
@@ -37,26 +48,23 @@ def status(experiment: ExperimentArg, set_: SetOption = None, max_runs: MaxRunsO
 def ls() -> None:
     """The experiments in the ledger: their current runs by state (as `neuro status` counts them; runs
     superseded by a changed file or taken out of view with `neuro rm` are left out) and last activity."""
-    latest: dict[str, dict[str, dict]] = defaultdict(dict)
-    files: dict[str, str] = {}
-    last: dict[str, float] = defaultdict(float)
     workspace = Workspace.current()
     check_ledger(workspace)
-    for event in Ledger(workspace.ledger_path).events():
-        if "experiment" in event and "key" in event:
-            if "state" in event:
-                latest[event["experiment"]][event["key"]] = event
-            elif "files" in event:
-                files[event["key"]] = event["files"]
+    latest: dict[str, LatestEvents] = defaultdict(LatestEvents)
+    last: dict[str, float] = defaultdict(float)
+    for event, keys in Ledger(workspace.ledger_path).records():
+        if "experiment" in event:
+            latest[event["experiment"]].note(event, keys)
             last[event["experiment"]] = max(last[event["experiment"]], event.get("time", 0))
+    latest = {experiment: runs for experiment, runs in latest.items() if len(runs)}
     if not latest:
         print("no experiments yet: `neuro run configs/quickstart.yaml` starts one")
         return
     rows = []
     for experiment, runs in sorted(latest.items()):
-        states = [effective_state(e) for key, e in runs.items()
-                  if files.get(key) != "superseded" and e["state"] != State.REMOVED]
-        rows.append([experiment, str(len(states)), *[str(states.count(s)) for s in ORDER],
+        counts = Counter(effective_state(last_event) for key in runs if (last_event := runs.shared(key)) is not None
+                         and last_event.get("files") != "superseded" and last_event["state"] != State.REMOVED)
+        rows.append([experiment, str(sum(counts.values())), *[str(counts[s]) for s in ORDER],
                      time.strftime("%Y-%m-%d %H:%M", time.localtime(last[experiment]))])
     print_table(["experiment", "runs", *ORDER, "last activity"], rows)
 

@@ -1,6 +1,8 @@
 """Which runs a live process or job holds: asked of each executor that the ledger names."""
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from neuro.utils.backends.executor import executor_named
 from neuro.utils.backends.registry import executor_of
 
@@ -18,7 +20,7 @@ def held_by_executor(events: list[dict]) -> dict[str, list[dict]]:
     return groups
 
 
-def in_flight(latest: dict[str, dict]) -> set[str]:
+def in_flight(latest: Mapping[str, dict]) -> set[str]:
     """Run keys (of `latest`, the ledger's last event per run) that a live process or job holds: another
     `neuro run`, here or elsewhere, or a cluster job. Asks each executor once."""
     return {key for name, events in held_by_executor(list(latest.values())).items()

@@ -6,6 +6,7 @@ killed with its run costs nothing. The server is a fresh process, so no thread o
 """
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import faulthandler
 import multiprocessing
@@ -65,6 +66,8 @@ def worker_main(conn: Connection, sweep_file: str, cpus: int, gpus: list[str], p
     faulthandler.enable(all_threads=False)  # a segfault leaves the crashing stack in the run's stderr.log
     faulthandler.register(signal.SIGUSR1, all_threads=True)  # so does a worker stuck past Ctrl-C's grace
     stopping.install()      # Ctrl-C and SIGTERM stop a run at its next checkpoint, or at once
+    with contextlib.suppress(OSError):
+        os.setpgid(0, 0)    # a terminal's Ctrl-C reaches only `neuro run`, which asks each run once
     become_subreaper()      # what a run leaves running ends with it
 
     try:

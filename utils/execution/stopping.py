@@ -20,6 +20,7 @@ _reason: str | None = None          # why the scheduler is taking the run away (
 _signalled = False                  # a signal asked this process to stop
 _asked = False                      # the run is to stop at its next checkpoint
 _checkpoint_near: Callable[[float], bool] | None = None   # the running run's: is a checkpoint due within s?
+_timer: threading.Timer | None = None                    # stops the run anyway once the grace has passed
 
 
 def request_stop(reason: str) -> None:
@@ -54,19 +55,22 @@ def begin_run(checkpoint_near: Callable[[float], bool]) -> None:
 
 
 def end_run() -> None:
-    global _checkpoint_near, _asked
-    _checkpoint_near, _asked = None, False
+    """The run has ended: a pending stop of it is called off."""
+    global _checkpoint_near, _asked, _timer
+    if _timer is not None:
+        _timer.cancel()
+    _checkpoint_near, _asked, _timer = None, False, None
 
 
 def on_signal(signum: int, frame: object = None) -> None:
     """The handler of SIGINT and SIGTERM in a process that executes runs."""
-    global _signalled, _asked
+    global _signalled, _asked, _timer
     _signalled = True
     if not _asked and _checkpoint_near is not None and _checkpoint_near(GRACE_S):
         _asked = True
-        timer = threading.Timer(GRACE_S, os.kill, (os.getpid(), signum))   # then stop whatever it is doing
-        timer.daemon = True
-        timer.start()
+        _timer = threading.Timer(GRACE_S, os.kill, (os.getpid(), signum))   # then stop whatever it is doing
+        _timer.daemon = True
+        _timer.start()
         return
     raise KeyboardInterrupt
 

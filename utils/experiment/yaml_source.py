@@ -108,9 +108,9 @@ def _parse(text: str, source: Source) -> tuple[Any, Source]:
         return loader.construct_document(node), source
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
-        line = mark.line + 1 if mark else None
+        at = mark.line + 1 if mark else None
         raise SpecError(source.name, "", f"YAML syntax error: {err.problem}", "fix the YAML at this line",
-                        line=line) from None
+                        line=at) from None
     except yaml.YAMLError as err:
         raise SpecError(source.name, "", f"YAML error: {' '.join(str(err).split())}", "fix the YAML syntax") from None
     finally:

@@ -5,7 +5,7 @@ study every trial whose runs have all ended, picks the runs of unfinished trials
 from __future__ import annotations
 
 import statistics
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -66,7 +66,7 @@ class SearchDriver:
             if runs or len(self.told) == told:
                 return runs
 
-    def step(self, latest: dict[str, dict], live: set[str]) -> list[RunSpec]:
+    def step(self, latest: Mapping[str, dict], live: set[str]) -> list[RunSpec]:
         """The runs to start now. `latest` is the ledger's last event per run key, `live` the keys a
         live process or job holds."""
         from optuna.trial import TrialState
@@ -101,7 +101,7 @@ class SearchDriver:
         return start
 
     @staticmethod
-    def _waiting(runs: list[RunSpec], latest: dict[str, dict], live: set[str]) -> list[RunSpec]:
+    def _waiting(runs: list[RunSpec], latest: Mapping[str, dict], live: set[str]) -> list[RunSpec]:
         """Those of `runs` that have not ended and that no live process or job holds."""
         return [run for run in runs if latest.get(run.key, {}).get("state") not in FINAL and run.key not in live]
 
@@ -112,7 +112,7 @@ class SearchDriver:
             self.sweep.runs += self._runs[number]
         return self._runs[number]
 
-    def _tell(self, number: int, runs: list[RunSpec], latest: dict[str, dict]) -> None:
+    def _tell(self, number: int, runs: list[RunSpec], latest: Mapping[str, dict]) -> None:
         from optuna.trial import TrialState
         metric = self.sweep.spec.metric.name
         events = [latest[run.key] for run in runs]

@@ -12,10 +12,12 @@ import json
 import os
 import socket
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+READ_BYTES = 8 << 20        # the ledger is read this much at a time
 
 
 @dataclass(frozen=True)
@@ -44,17 +46,81 @@ class Ledger:
             os.close(fd)  # closing releases the lock
 
     def events(self, experiment: str | None = None) -> Iterator[dict[str, Any]]:
-        """Every whole event, oldest first; only those of `experiment` ("folder/name") when given."""
-        try:
-            data = self.path.read_bytes()
-        except FileNotFoundError:
-            return
-        yield from _parse(data, experiment)
+        """Every whole event, oldest first (a batch line as one event per run); only those of
+        `experiment` ("folder/name") when given."""
+        for event, keys in self.records(experiment):
+            yield from (event,) if keys is None else _unbatched(event, keys)
 
-    def latest(self, experiment: str) -> dict[str, dict[str, Any]]:
+    def records(self, experiment: str | None = None) -> Iterator[tuple[dict[str, Any], list | None]]:
+        """Every whole line, as (event, None), or (shared fields, run keys) for a batch line, whose
+        per-run events are not built: readers of a million runs keep one object per line."""
+        for data, _ in _whole_lines(self.path, 0):
+            yield from _parse(data, experiment)
+
+    def latest(self, experiment: str) -> LatestEvents:
         """The last state event of each run key of `experiment`; an event about where a run's files went
         since ("superseded", "restored") is noted in it as `files`."""
         return LedgerFollower(self, experiment).latest()
+
+
+class LatestEvents(MutableMapping):
+    """Run key -> the run's last event. A run queued in a batch line is held as (line, position) and its
+    event is built when asked for, so a million queued runs cost a million small entries, not a million
+    events."""
+
+    def __init__(self, entries: dict[str, Any] | None = None):
+        self._entries: dict[str, Any] = dict(entries or {})
+
+    def __getitem__(self, key: str) -> dict[str, Any]:
+        entry = self._entries[key]
+        return entry if isinstance(entry, dict) else _run_event(*entry)
+
+    def __setitem__(self, key: str, event: dict[str, Any]) -> None:
+        self._entries[key] = event
+
+    def __delitem__(self, key: str) -> None:
+        del self._entries[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._entries)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._entries
+
+    def shared(self, key: str) -> dict[str, Any] | None:
+        """The run's last event, or, for a run of a batch line, the line itself (its state, time, host
+        and process, without the run's own key, name and job): what a state is read from, built for none."""
+        entry = self._entries.get(key)
+        return None if entry is None else entry if isinstance(entry, dict) else entry[0]
+
+    def state(self, key: str) -> str | None:
+        """The run's last state, without building its event."""
+        entry = self.shared(key)
+        return None if entry is None else entry.get("state")
+
+    def copy(self) -> LatestEvents:
+        return LatestEvents(self._entries)
+
+    def note(self, event: dict[str, Any], keys: list | None) -> None:
+        """Take a line: a state event (or a batch of them) replaces the runs' last events; a files event
+        is noted in its run's last event."""
+        if keys is not None:
+            for position, key in enumerate(keys):
+                self._entries[key] = (event, position)
+        elif "key" in event and "state" in event:
+            self._entries[event["key"]] = event
+        elif event.get("files") and event.get("key") in self._entries:
+            self._entries[event["key"]] = {**self[event["key"]], "files": event["files"]}
+
+
+def state_of(latest: Mapping[str, dict[str, Any]], key: str) -> str | None:
+    """A run's last state in `latest` (LatestEvents or a plain mapping), or None when it has none."""
+    if isinstance(latest, LatestEvents):
+        return latest.state(key)
+    return (latest.get(key) or {}).get("state")
 
 
 @dataclass
@@ -65,25 +131,19 @@ class LedgerFollower:
     ledger: Ledger
     experiment: str
     offset: int = 0
-    last: dict[str, dict[str, Any]] = field(default_factory=dict)
+    last: LatestEvents = field(default_factory=LatestEvents)
 
-    def latest(self) -> dict[str, dict[str, Any]]:
+    def latest(self) -> LatestEvents:
         try:
-            with open(self.ledger.path, "rb") as handle:
-                if os.fstat(handle.fileno()).st_size < self.offset:   # not the file read before
-                    self.offset, self.last = 0, {}
-                handle.seek(self.offset)
-                data = handle.read()
+            if self.ledger.path.stat().st_size < self.offset:     # not the file read before
+                self.offset, self.last = 0, LatestEvents()
         except FileNotFoundError:
-            return {}
-        whole = data.rfind(b"\n") + 1       # a line still being written is read next time
-        for event in _parse(data[:whole], self.experiment):
-            if "key" in event and "state" in event:
-                self.last[event["key"]] = event
-            elif event.get("files") and event.get("key") in self.last:   # where the run's files went since
-                self.last[event["key"]] = {**self.last[event["key"]], "files": event["files"]}
-        self.offset += whole
-        return dict(self.last)
+            return LatestEvents()
+        for data, after in _whole_lines(self.ledger.path, self.offset):
+            for event, keys in _parse(data, self.experiment):
+                self.last.note(event, keys)
+            self.offset = after
+        return self.last.copy()
 
 
 def batch(shared: dict[str, Any], runs: list[tuple[str, str]], per_run: dict[str, list] | None = None) -> dict[str, Any]:
@@ -93,9 +153,9 @@ def batch(shared: dict[str, Any], runs: list[tuple[str, str]], per_run: dict[str
     return {**shared, "keys": [key for key, _ in runs], "runs": [name for _, name in runs], "each": per_run or {}}
 
 
-def _parse(data: bytes, experiment: str | None) -> Iterator[dict[str, Any]]:
-    """The whole events in `data`, only those of `experiment` when given; torn lines are skipped, and a
-    batch line gives one event per run."""
+def _parse(data: bytes, experiment: str | None) -> Iterator[tuple[dict[str, Any], list | None]]:
+    """The whole lines in `data` as records (see Ledger.records), only those of `experiment` when given;
+    torn lines are skipped."""
     needle = json.dumps(experiment).encode() if experiment else None
     for raw in data.split(b"\n"):
         if not raw or (needle and needle not in raw):
@@ -105,18 +165,40 @@ def _parse(data: bytes, experiment: str | None) -> Iterator[dict[str, Any]]:
         except ValueError:
             continue  # torn line
         if isinstance(event, dict) and (experiment is None or event.get("experiment") == experiment):
-            if isinstance(event.get("keys"), list):
-                yield from _unbatched(event)
-            else:
-                yield event
+            keys = event.get("keys")
+            yield (event, keys) if isinstance(keys, list) else (event, None)
 
 
-def _unbatched(event: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    keys, names, own = event.pop("keys"), event.pop("runs", None) or [], event.pop("each", None) or {}
-    shared = event
-    for i, key in enumerate(keys):
-        yield {**shared, "key": key, "run": names[i] if i < len(names) else key,
-               **{field: values[i] for field, values in own.items()}}
+def _unbatched(event: dict[str, Any], keys: list) -> Iterator[dict[str, Any]]:
+    for position in range(len(keys)):
+        yield _run_event(event, position)
+
+
+def _run_event(line: dict[str, Any], position: int) -> dict[str, Any]:
+    """The event of the run at `position` of a batch line."""
+    shared = {k: v for k, v in line.items() if k not in ("keys", "runs", "each")}
+    names = line.get("runs") or []
+    return {**shared, "key": line["keys"][position], "run": names[position] if position < len(names) else
+            line["keys"][position], **{f: values[position] for f, values in (line.get("each") or {}).items()}}
+
+
+def _whole_lines(path: Path, offset: int) -> Iterator[tuple[bytes, int]]:
+    """The file's whole lines from `offset` on, a few MB at a time, each block with the offset after it;
+    a line still being written (no newline yet) is left for the next reader."""
+    try:
+        handle = open(path, "rb")
+    except FileNotFoundError:
+        return
+    with handle:
+        handle.seek(offset)
+        rest = b""
+        while chunk := handle.read(READ_BYTES):
+            data = rest + chunk
+            whole = data.rfind(b"\n") + 1
+            rest = data[whole:]
+            offset += whole
+            if whole:
+                yield data[:whole], offset
 
 
 def _write(fd: int, events: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -1,10 +1,12 @@
 """Decide which runs of a sweep to execute, from what the ledger says about each."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import Literal
 
+from neuro.utils.sweeps.ledger import state_of
 from neuro.utils.sweeps.runs import RunSpec
 from neuro.utils.sweeps.states import FINAL, State
 from neuro.utils.sweeps.sweep import Sweep
@@ -38,7 +40,7 @@ class Plan:
         return ", ".join(parts)
 
 
-def plan_runs(sweep: Sweep, latest: dict[str, dict], rerun: Rerun = None, in_flight: AbstractSet[str] = frozenset(),
+def plan_runs(sweep: Sweep, latest: Mapping[str, dict], rerun: Rerun = None, in_flight: AbstractSet[str] = frozenset(),
               gone: AbstractSet[str] = frozenset(), busy: AbstractSet[str] = frozenset()) -> Plan:
     """From `latest` (the ledger's last event per run key): done runs are skipped (unless their files
     are `gone`), failed ones too unless `rerun`; runs another process has queued or is running
@@ -46,7 +48,7 @@ def plan_runs(sweep: Sweep, latest: dict[str, dict], rerun: Rerun = None, in_fli
     everything else runs, resuming where it started before."""
     plan = Plan()
     for run in sweep.runs:
-        state = latest.get(run.key, {}).get("state")
+        state = state_of(latest, run.key)
         if run.key in in_flight:
             plan.in_flight.append(run)
         elif run.key in busy:

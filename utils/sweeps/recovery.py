@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +17,7 @@ import yaml
 
 from neuro.utils.atomic import read_json
 from neuro.utils.experiment.yaml_source import SafeLoader
-from neuro.utils.sweeps.ledger import Ledger
+from neuro.utils.sweeps.ledger import LatestEvents, Ledger, state_of
 from neuro.utils.sweeps.run_home import entry_names
 from neuro.utils.sweeps.states import FINAL, State
 from neuro.utils.sweeps.sweep import Sweep
@@ -25,7 +25,7 @@ from neuro.utils.sweeps.sweep import Sweep
 SETTLED = (State.DONE, State.PRUNED)
 
 
-def with_folders(sweep: Sweep, latest: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+def with_folders(sweep: Sweep, latest: LatestEvents) -> LatestEvents:
     """`latest` (the ledger's last event per run key) corrected by the run folders: a run that ended in
     its folder after the ledger's last word on it gets the folder's end, marked `recovered` (so that
     `neuro run` writes it back into the ledger). Only folders of runs the ledger does not call settled
@@ -33,13 +33,13 @@ def with_folders(sweep: Sweep, latest: dict[str, dict[str, Any]]) -> dict[str, d
     names = set(entry_names(sweep.dir))
     out = latest
     for run in sweep.runs:
-        known = latest.get(run.key)
-        if run.name not in names or (known is not None and known.get("state") in SETTLED):
+        if run.name not in names or state_of(latest, run.key) in SETTLED:
             continue
+        known = latest.get(run.key)
         found = folder_event(sweep.run_dir(run), run.key, sweep.spec.id)
         if found is not None and (known is None or found["time"] > known.get("time", 0)):
             if out is latest:
-                out = dict(latest)
+                out = latest.copy()
             out[run.key] = found
     return out
 
@@ -66,7 +66,7 @@ def folder_event(run_dir: Path, key: str | None = None, experiment: str | None =
     return event if event["experiment"] and event["key"] else None
 
 
-def recovered(latest: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+def recovered(latest: Mapping[Any, dict[str, Any]]) -> list[dict[str, Any]]:
     """The events `with_folders` took from the folders, as the ledger should have them."""
     return [{k: v for k, v in event.items() if k != "recovered"} | {"recovered_from": "run folder"}
             for event in latest.values() if event.get("recovered")]

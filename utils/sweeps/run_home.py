@@ -8,7 +8,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +16,7 @@ import yaml
 
 from neuro.utils.atomic import free_path, read_json
 from neuro.utils.experiment.yaml_source import SafeLoader
+from neuro.utils.sweeps.ledger import state_of
 from neuro.utils.sweeps.runs import RunSpec
 from neuro.utils.sweeps.states import State
 from neuro.utils.sweeps.sweep import Sweep
@@ -73,12 +74,12 @@ def files_of(sweep: Sweep, run: RunSpec) -> Path:
     return kept if occupant(run_dir) != run.key and kept.is_dir() else run_dir
 
 
-def missing(sweep: Sweep, latest: dict[str, dict]) -> set[str]:
+def missing(sweep: Sweep, latest: Mapping[str, dict]) -> set[str]:
     """Keys of done runs whose files are gone (a folder deleted by hand): not done any more. Read from
     two folder listings and the ledger's record of moved files, not from each run's files: a sweep of a
     million runs is checked in a second."""
     names, kept = set(entry_names(sweep.dir)), set(entry_names(sweep.dir / SUPERSEDED))
-    return {run.key for run in sweep.runs if latest.get(run.key, {}).get("state") == State.DONE
+    return {run.key for run in sweep.runs if state_of(latest, run.key) == State.DONE
             and run.key not in kept and (run.name not in names or latest[run.key].get("files") == "superseded")}
 
 

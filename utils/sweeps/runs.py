@@ -17,7 +17,7 @@ class RunSpec(NamedTuple):
     """One run: a task with fully resolved parameters and a seed (a named tuple: a sweep may hold a
     million of them)."""
 
-    index: int                     # position in the sweep (array task index)
+    index: int  # type: ignore[assignment]  # position in the sweep (array task index); shadows tuple.index
     key: str                       # short hash of (task, params, seed): the run's identity
     name: str                      # readable: the swept values and the repetition
     seed: int
@@ -33,7 +33,7 @@ class RunSpec(NamedTuple):
 
 
 MAX_RUN_NAME = 120     # characters; longer names keep their start and end and gain a hash of the whole
-_KEY_JSON = {"sort_keys": True, "separators": (",", ":"), "default": str}
+_KEY_JSON: dict[str, Any] = {"sort_keys": True, "separators": (",", ":"), "default": str}
 
 
 def run_key(task: str, params: dict[str, Any], seed: int) -> str:

@@ -42,8 +42,22 @@ def effective_state(event: dict[str, Any]) -> str:
     if state not in ACTIVE or event.get("backend") or event.get("host") != HOST:
         return state
     if state == State.QUEUED:
-        return State.QUEUED if process_alive(event.get("runner"), event.get("runner_start")) else State.PLANNED
-    return State.RUNNING if process_alive(event.get("pid"), event.get("pid_start")) else State.LOST
+        return State.QUEUED if _alive(event.get("runner"), event.get("runner_start")) else State.PLANNED
+    return State.RUNNING if _alive(event.get("pid"), event.get("pid_start")) else State.LOST
+
+
+_ALIVE_S = 1.0
+_alive_seen: dict[tuple, tuple[float, bool]] = {}
+
+
+def _alive(pid: int | None, start: float | None) -> bool:
+    """process_alive, asked of each process at most once a second (a million runs queued by one
+    `neuro run` are one question)."""
+    now = time.monotonic()
+    seen = _alive_seen.get((pid, start))
+    if seen is None or now - seen[0] > _ALIVE_S:
+        seen = _alive_seen[(pid, start)] = (now, process_alive(pid, start))
+    return seen[1]
 
 
 def sweep_status(sweep: Sweep) -> list[RunStatus]:
@@ -51,10 +65,10 @@ def sweep_status(sweep: Sweep) -> list[RunStatus]:
     gone = missing(sweep, latest)
     out = []
     for run in sweep.runs:
-        event = latest.get(run.key)
-        if event is None:
+        if run.key not in latest:
             out.append(RunStatus(run, State.PLANNED))
             continue
+        event = latest[run.key]
         state = State.MISSING if run.key in gone else effective_state(event)
         metric = (event.get("metrics") or {}).get(sweep.spec.metric.name) if sweep.spec.metric.name else None
         error = (event.get("error") or "").strip().splitlines()[-1:] or [None]

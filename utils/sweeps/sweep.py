@@ -13,7 +13,7 @@ from neuro.utils.execution.snapshot import snapshot_path
 from neuro.utils.experiment.spec import ExperimentSpec, spec_from_frozen
 from neuro.utils.layout import PACKAGE_ROOT
 from neuro.utils.search.study import trial_values
-from neuro.utils.sweeps.ledger import Ledger, batch
+from neuro.utils.sweeps.ledger import LatestEvents, Ledger, batch
 from neuro.utils.sweeps.runs import RunSpec, expand, experiment_dir, trial_runs
 from neuro.utils.sweeps.workspace import Workspace
 
@@ -60,7 +60,7 @@ class Sweep:
         return batch({"experiment": self.spec.id, "state": state, "git": self.git or None, **fields},
                      [(run.key, run.name) for run in runs], each)
 
-    def latest(self) -> dict[str, dict[str, Any]]:
+    def latest(self) -> LatestEvents:
         """The last event of each of this experiment's runs, by run key: the ledger's, unless the run's
         folder says it ended since (the folders are the truth: neuro.utils.sweeps.recovery)."""
         from neuro.utils.sweeps.recovery import with_folders  # it reads sweeps: imported when used

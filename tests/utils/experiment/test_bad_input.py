@@ -73,6 +73,33 @@ CASES = {
     "untyped_task_nan": (f"name: exp\ntask: {TOY}:instant\ngrid: {{i: [1, .nan]}}\n",
                          ["exp.yaml:3", "grid.i[1]", "nan is not a finite number", "give a finite number"]),
     "name_too_long": (GOOD.replace("name: exp", "name: " + "e" * 101), ["exp.yaml:1", "name", "101 characters"]),
+    # hostile input: refused before anything is built, run or written
+    "alias_bomb": (GOOD + "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{b}: &{b} [{', '.join([f'*{a}'] * 10)}]\n" for a, b in zip("abcdefgh", "bcdefghi")),
+        ["exp.yaml:", "expands to more than 200,000 values", "aliases"]),
+    "self_referencing_alias": (GOOD + "a: &a [*a]\n", ["exp.yaml:7", "nested more than 100 levels",
+                                                      "self-referencing alias"]),
+    "nested_too_deep": (GOOD + "zip: " + "[" * 150 + "]" * 150 + "\n", ["exp.yaml:7", "nested more than 100 levels"]),
+    "nul_byte": (GOOD.replace("task: sound", "task: sou\0nd"), ["exp.yaml:2", "unprintable character '\\x00'",
+                                                              "column 10"]),
+    "task_not_python": (GOOD.replace("task: sound_localisation", "task: /etc/passwd:train"),
+                        ["exp.yaml:2", "task", "'/etc/passwd' is not a Python file", ".py"]),
+    "task_not_a_task": (GOOD.replace("task: sound_localisation", "task: os.path:exists"),
+                        ["exp.yaml:2", "task", "'os.path:exists' is not a task", "takes (path), not (params, ctx)",
+                         "def train(params, ctx)"]),
+    "task_a_builtin": (GOOD.replace("task: sound_localisation", "task: os:system"),
+                       ["exp.yaml:2", "task", "'os:system' is not a task", "built-in"]),
+    "seed_above_2_to_the_32": (GOOD.replace("repetitions: 2", "seeds: [9223372036854775808]"),
+                               ["exp.yaml:3", "seeds", "from 0 to 4294967295"]),
+    "grid_of_a_million": (GOOD.replace("grid:\n  ie_ratio: [0.1, 0.5]", "grid: {ie_ratio: [" + ", ".join(
+        str(i / 1000) for i in range(1000)) + "], num_hidden: [" + ", ".join(str(i) for i in range(1, 1001)) + "]}"),
+        ["exp.yaml:", "grid", "2,000,000 runs (1,000,000 grid points x 2 repetitions), more than max_runs (100,000)",
+         "--max-runs"]),
+    "a_billion_repetitions": (GOOD.replace("repetitions: 2", "repetitions: 1e9"),
+                              ["exp.yaml:3", "repetitions", "2,000,000,000 runs"]),
+    "max_runs_not_a_number": (GOOD + "max_runs: lots\n", ["exp.yaml:7", "max_runs", "integer >= 1"]),
+    "integral_float_stays_checked": (GOOD.replace("{epochs: 2}", "{epochs: 0.0}"), ["exp.yaml:4", "params.epochs",
+                                                                                   "0 is out of range"]),
 }
 
 

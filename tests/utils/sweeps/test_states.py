@@ -15,7 +15,7 @@ import urllib.request
 from pathlib import Path
 
 from neuro.utils.sweeps.process import identity, process_alive
-from tests.conftest import ledger_events, neuro, neuro_popen, toy_experiment
+from tests.conftest import EVERY_EPOCH, ledger_events, neuro, neuro_popen, toy_experiment
 from tests.utils.backends.test_reliability import _checkpointed_runs, _wait_for
 
 
@@ -29,7 +29,8 @@ def _status_rows(workspace: Path, exp: Path) -> dict[str, list[str]]:
 
 
 def test_a_second_run_leaves_a_running_run_to_its_process_and_cancel_stops_it(workspace: Path) -> None:
-    exp = toy_experiment(workspace, grid="x: [1.0]", repetitions=1, params="{epochs: 60, sleep_s: 0.5}")
+    exp = toy_experiment(workspace, grid="x: [1.0]", repetitions=1, params="{epochs: 60, sleep_s: 0.5}",
+                         extra=EVERY_EPOCH)
     first = neuro_popen("run", str(exp), cwd=workspace)
     _wait_for(lambda: len(_checkpointed_runs(workspace)) == 1)
     second = neuro("run", str(exp), cwd=workspace)
@@ -72,7 +73,8 @@ def test_cancel_never_signals_a_pid_that_is_no_longer_the_recorded_neuro_process
 
 
 def test_runs_never_started_before_ctrl_c_are_planned_and_a_lost_runs_duration_stops(workspace: Path) -> None:
-    exp = toy_experiment(workspace, grid="x: [1.0, 2.0, 3.0]", repetitions=1, params="{epochs: 40, sleep_s: 0.3}")
+    exp = toy_experiment(workspace, grid="x: [1.0, 2.0, 3.0]", repetitions=1, params="{epochs: 40, sleep_s: 0.3}",
+                         extra=EVERY_EPOCH)
     runner = neuro_popen("run", str(exp), "--workers", "1", cwd=workspace)
     _wait_for(lambda: len(_checkpointed_runs(workspace)) == 1)
     os.killpg(runner.pid, signal.SIGINT)
