@@ -36,9 +36,11 @@ def coerce(value: Any, annotation: Any) -> Any:
     try:
         checked = _adapter(annotation).validate_python(value)
     except ValidationError as err:
-        if (whole := integral(value)) == value and whole is not value:   # 40.0 where an int is wanted: 40
+        error = dict(err.errors()[0])
+        if error["type"] not in RANGE_ERRORS | BOUNDS.keys() and (whole := integral(value)) == value \
+                and whole is not value:   # 40.0 where an int is wanted: 40
             return coerce(whole, annotation)
-        raise _mismatch(dict(err.errors()[0]), annotation) from None
+        raise _mismatch(error, annotation) from None
     if not allows_non_finite(annotation) and (bad := _non_finite(checked)) is not None:
         raise TypeMismatch(f"{bad} is not a finite number")
     return checked

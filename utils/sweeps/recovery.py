@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -18,25 +18,24 @@ import yaml
 from neuro.utils.atomic import read_json
 from neuro.utils.experiment.yaml_source import SafeLoader
 from neuro.utils.sweeps.ledger import LatestEvents, Ledger, state_of
-from neuro.utils.sweeps.run_home import entry_names
+from neuro.utils.sweeps.runs import RunSpec
 from neuro.utils.sweeps.states import FINAL, State
-from neuro.utils.sweeps.sweep import Sweep
 
 SETTLED = (State.DONE, State.PRUNED)
 
 
-def with_folders(sweep: Sweep, latest: LatestEvents) -> LatestEvents:
-    """`latest` (the ledger's last event per run key) corrected by the run folders: a run that ended in
-    its folder after the ledger's last word on it gets the folder's end, marked `recovered` (so that
-    `neuro run` writes it back into the ledger). Only folders of runs the ledger does not call settled
-    are read."""
-    names = set(entry_names(sweep.dir))
+def with_folders(latest: LatestEvents, runs: Sequence[RunSpec], folder: Path, experiment: str) -> LatestEvents:
+    """`latest` (the ledger's last event per run key of `experiment`, whose runs live in `folder`)
+    corrected by the run folders: a run that ended in its folder after the ledger's last word on it gets
+    the folder's end, marked `recovered` (so that `neuro run` writes it back into the ledger). Only
+    folders of runs the ledger does not call settled are read."""
+    names = set(entry_names(folder))
     out = latest
-    for run in sweep.runs:
+    for run in runs:
         if run.name not in names or state_of(latest, run.key) in SETTLED:
             continue
         known = latest.get(run.key)
-        found = folder_event(sweep.run_dir(run), run.key, sweep.spec.id)
+        found = folder_event(folder / run.name, run.key, experiment)
         if found is not None and (known is None or found["time"] > known.get("time", 0)):
             if out is latest:
                 out = latest.copy()
@@ -127,6 +126,14 @@ def run_folders(training_data: Path) -> Iterator[Path]:
 def holds_runs(training_data: Path) -> bool:
     """Whether any run folder exists under training_data (looked for lazily: the first one will do)."""
     return next(run_folders(training_data), None) is not None
+
+
+def entry_names(folder: Path) -> list[str]:
+    """The names in a folder ([] when it does not exist)."""
+    try:
+        return os.listdir(folder)
+    except (FileNotFoundError, NotADirectoryError):
+        return []
 
 
 def _config(run_dir: Path) -> dict | None:

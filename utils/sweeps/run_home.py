@@ -17,6 +17,7 @@ import yaml
 from neuro.utils.atomic import free_path, read_json
 from neuro.utils.experiment.yaml_source import SafeLoader
 from neuro.utils.sweeps.ledger import state_of
+from neuro.utils.sweeps.recovery import entry_names
 from neuro.utils.sweeps.runs import RunSpec
 from neuro.utils.sweeps.states import State
 from neuro.utils.sweeps.sweep import Sweep
@@ -82,13 +83,6 @@ def missing(sweep: Sweep, latest: Mapping[str, dict]) -> set[str]:
     return {run.key for run in sweep.runs if state_of(latest, run.key) == State.DONE
             and run.key not in kept and (run.name not in names or latest[run.key].get("files") == "superseded")}
 
-
-def entry_names(folder: Path) -> list[str]:
-    """The names in a folder ([] when it does not exist)."""
-    try:
-        return os.listdir(folder)
-    except (FileNotFoundError, NotADirectoryError):
-        return []
 
 
 def remove(sweep: Sweep, runs: list[RunSpec]) -> tuple[list[RunSpec], list[RunSpec]]:

@@ -14,6 +14,7 @@ from neuro.utils.experiment.spec import ExperimentSpec, spec_from_frozen
 from neuro.utils.layout import PACKAGE_ROOT
 from neuro.utils.search.study import trial_values
 from neuro.utils.sweeps.ledger import LatestEvents, Ledger, batch
+from neuro.utils.sweeps.recovery import with_folders
 from neuro.utils.sweeps.runs import RunSpec, expand, experiment_dir, trial_runs
 from neuro.utils.sweeps.workspace import Workspace
 
@@ -63,8 +64,7 @@ class Sweep:
     def latest(self) -> LatestEvents:
         """The last event of each of this experiment's runs, by run key: the ledger's, unless the run's
         folder says it ended since (the folders are the truth: neuro.utils.sweeps.recovery)."""
-        from neuro.utils.sweeps.recovery import with_folders  # it reads sweeps: imported when used
-        return with_folders(self, self.ledger.latest(self.spec.id))
+        return with_folders(self.ledger.latest(self.spec.id), self.runs, self.dir, self.spec.id)
 
     def freeze(self, code_dir: Path | None = None, write: bool = True) -> Path:
         """Write the sweep to <experiment>/.sweeps/<hash>.json (same content, same file) and return it.
