@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from neuro.utils.reporting.curves import read_curves
-from tests.conftest import neuro, neuro_popen, toy_experiment
+from tests.conftest import neuro, neuro_popen, neuro_process, toy_experiment
 
 ZIP = "zip: {x: [1.0, 2.0, 3.0, 4.0], fail: [none, none, none, exception]}\n"
 WITH_X5 = ["--set", "zip.x=[1.0, 2.0, 3.0, 4.0, 5.0]", "--set", "zip.fail=[none, none, none, exception, none]"]
@@ -207,5 +207,5 @@ def test_shell_completion_of_commands_options_and_choices(tmp_path: Path) -> Non
 
     assert complete("neuro re") == ["results"]
     assert complete("neuro run x.yaml --backend s") == ["slurm", "sge"]
-    script = neuro("--show-completion", "bash", cwd=tmp_path).stdout
+    script = neuro_process("--show-completion", "bash", cwd=tmp_path).stdout   # click caches in-process streams
     assert "complete -o default -F _neuro_completion neuro" in script

@@ -24,8 +24,10 @@ class SlurmRun:
     def __call__(self) -> str:
         import submitit
         signal.signal(signal.SIGTERM, _terminated)
+        requeue = _RequeueAtCheckpoint()
         job_id = submitit.JobEnvironment().job_id
         outcome = run_job(Path(self.sweep_file), self.key, JobRef("slurm", job_id.split("_")[0], job_id))
+        requeue.now_if_warned()       # submitit's own handler: checkpoint() and requeue, then exit
         if stop_requested():
             sys.exit(-1)  # submitit's requeue in progress: leave without a result
         if not succeeded(outcome):
@@ -49,6 +51,29 @@ def _planning_executor() -> type:
             return 1
 
     return PlanningExecutor
+
+
+class _RequeueAtCheckpoint:
+    """Slurm's warning before a time limit or a preemption (USR2) reaches submitit's handler, which
+    requeues the job and exits at once. Put in front of it, this lets the run reach its next checkpoint
+    first when that is near (stopping.on_signal), writing it, and hands over to submitit once the run has
+    stopped."""
+
+    def __init__(self) -> None:
+        self.submitit_handler = signal.getsignal(signal.SIGUSR2)
+        self.warned: int | None = None
+        if callable(self.submitit_handler):
+            signal.signal(signal.SIGUSR2, self._warned)
+
+    def _warned(self, signum: int, frame) -> None:
+        if self.warned is None:
+            self.warned = signum
+            request_stop("preempted or timed out: requeued")
+        on_signal(signum, frame)     # stops at the next checkpoint when it is near, else (or the second time) now
+
+    def now_if_warned(self) -> None:
+        if self.warned is not None and callable(self.submitit_handler):
+            self.submitit_handler(self.warned, None)
 
 
 def _terminated(signum, frame) -> None:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from neuro.utils.backends.executor import executor_named
 from neuro.utils.backends.holding import held_by_executor
+from neuro.utils.execution.capped_log import assemble
 from neuro.utils.sweeps.ledger import Ledger
 from neuro.utils.sweeps.recovery import folder_event, recovered, repair_ledger, run_folders
 from neuro.utils.sweeps.run_home import REMOVED, SUPERSEDED, missing
@@ -21,6 +22,7 @@ from neuro.utils.sweeps.states import ACTIVE, State
 from neuro.utils.sweeps.sweep import Sweep
 
 HALF_WRITTEN = re.compile(r"^\..+(\.[a-z0-9_]{8}|\.partial)$")   # write_atomic's and replace_with's temporaries
+LOG_TAIL = re.compile(r"^\.(.+\.log)\.tail[01]$")                  # a capped log's tail, not yet in place
 SETTLE_S = 600        # a temporary file younger than this may still be being written
 
 
@@ -91,14 +93,23 @@ def _release_stale(ledger: Ledger, latest: dict[tuple[str, str], dict], report: 
 
 
 def _remove_half_written(root: Path, report: Report) -> None:
-    """Temporary files a killed writer left (never renamed into place, so never read): removed."""
-    now, removed = time.time(), 0
+    """Temporary files a killed writer left (never renamed into place, so never read): removed; the tail
+    of a log whose run was killed (never put in place): appended to its log."""
+    now, removed, joined = time.time(), 0, set()
     for path in _files(root):
-        if HALF_WRITTEN.match(path.name) and now - path.lstat().st_mtime > SETTLE_S:
+        if now - path.lstat().st_mtime <= SETTLE_S:
+            continue
+        if (tail := LOG_TAIL.match(path.name)) is not None:
+            joined.add(path.with_name(tail[1]))
+        elif HALF_WRITTEN.match(path.name):
             path.unlink(missing_ok=True)
             removed += 1
+    for log in joined:
+        assemble(log)
     if removed:
         report.repaired.append(f"removed {removed} half-written temporary file(s) left by killed processes")
+    if joined:
+        report.repaired.append(f"put the tails of {len(joined)} log(s) of killed runs in place")
 
 
 def _report_space(root: Path, report: Report) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import re
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -114,6 +115,10 @@ def arrange(sweep: Sweep) -> tuple[list[RunSpec], dict[str, str]]:
     kept = {p.name for p in _subdirs(sweep.dir / SUPERSEDED)}
     busy, changed = [], {}
     for run in sweep.runs:
+        if run.name not in existing and (old := _named_before(sweep, run, existing)) is not None:
+            os.replace(old, sweep.run_dir(run))
+            existing.add(run.name)
+            sweep.ledger.append(_files_event(sweep, run.key, run.name, "renamed", sweep.run_dir(run)))
         if run.name not in existing and run.key not in kept:
             continue
         run_dir = sweep.run_dir(run)
@@ -127,6 +132,19 @@ def arrange(sweep: Sweep) -> tuple[list[RunSpec], dict[str, str]]:
                 changed[run.name] = change
             make_home(sweep, run)
     return busy, changed
+
+
+def _named_before(sweep: Sweep, run: RunSpec, existing: set[str]) -> Path | None:
+    """The folder of this run's files under the name earlier versions gave it, when its values hold
+    characters a file name cannot (then names gained their `__h<hash>` part): the readable name alone,
+    or with the run key's start."""
+    named = re.fullmatch(r"(.*)__h[0-9a-f]{6}__(rep\d+)", run.name)
+    if named is None:
+        return None
+    for name in (f"{named[1]}__{named[2]}", f"{named[1]}__{named[2]}__{run.key[:6]}"):
+        if name in existing and occupant(sweep.dir / name) == run.key:
+            return sweep.dir / name
+    return None
 
 
 def changes(sweep: Sweep, run: RunSpec) -> str | None:

@@ -95,6 +95,29 @@ def test_preemption_signal_checkpoints_requeues_and_resumes(slurm, tmp_path: Pat
     assert "resumed from checkpoint last.pt (epoch" in (run_dir / "stdout.log").read_text()
 
 
+@pytest.mark.xdist_group("slurm")
+def test_the_warning_signal_writes_the_checkpoint_a_throttled_run_would_skip(slurm, tmp_path: Path, monkeypatch) -> None:
+    """With checkpoints written now and then (outputs.checkpoint_s 60), USR2 lets the run reach its next
+    epoch and write that checkpoint before submitit requeues it: the requeued run resumes from it."""
+    for key, value in slurm.env.items():
+        monkeypatch.setenv(key, value)
+    exp = toy_experiment(tmp_path, grid="x: [1.0]", repetitions=1, params="{epochs: 16, sleep_s: 0.5}")
+    assert neuro("run", str(exp), "--backend", "slurm", cwd=tmp_path).returncode == 0
+    run_dir = tmp_path / "training_data" / "tasks" / "toy" / "x=1.0__rep0"
+    _wait(lambda: (run_dir / "stdout.log").exists() and "run x=1.0__rep0" in (run_dir / "stdout.log").read_text())
+    time.sleep(2.5)                                  # the task has started: a few epochs, none checkpointed yet
+    assert not (run_dir / "checkpoints" / "last.pt").exists()
+    job = _status(run_dir)["job_id"]
+    subprocess.run(["scancel", "--signal=USR2", job], check=True, env={**os.environ, **slurm.env})
+    _wait(lambda: _status(run_dir).get("state") == "done")
+    events = ledger_events(tmp_path)
+    assert [e["state"] for e in events] == ["queued", "running", "interrupted", "running", "done"]
+    log = (run_dir / "stdout.log").read_text()
+    epoch = int(log.split("resumed from checkpoint last.pt (epoch ")[1].split(")")[0])
+    assert 2 <= epoch < 15
+    assert json.loads((run_dir / "result.json").read_text())["metrics"]["epochs_run"] == 15 - epoch
+
+
 def test_a_project_path_with_spaces_quotes_and_substitutions(cluster: str, tmp_path: Path) -> None:
     workspace = tmp_path / "my lab's $(touch pwned) `x` project"
     workspace.mkdir()

@@ -142,6 +142,11 @@ def test_values_a_run_name_cannot_hold_still_give_each_run_its_own_name(workspac
     assert "4 done, 0 to run" in again.stdout
     reordered = toy_experiment(workspace, grid='label: ["ü", "é"]', repetitions=1)    # names do not depend on order
     assert "2 done, 0 to run" in neuro("run", str(reordered), cwd=workspace).stdout
+    folder = workspace / "training_data" / "tasks" / "toy"
+    new = next(folder.glob("label=-__h*__rep0"))
+    new.rename(folder / "label=-__rep0")              # as earlier versions named it
+    assert "2 done, 0 to run" in neuro("run", str(reordered), cwd=workspace).stdout
+    assert new.is_dir() and not (folder / "label=-__rep0").exists()
 
 
 def test_runs_not_run_by_this_command_make_it_exit_1() -> None:
