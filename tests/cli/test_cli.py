@@ -207,5 +207,6 @@ def test_shell_completion_of_commands_options_and_choices(tmp_path: Path) -> Non
 
     assert complete("neuro re") == ["results"]
     assert complete("neuro run x.yaml --backend s") == ["slurm", "sge"]
-    script = neuro_process("--show-completion", "bash", cwd=tmp_path).stdout   # click caches in-process streams
-    assert "complete -o default -F _neuro_completion neuro" in script
+    shown = neuro_process("--show-completion", "bash", cwd=tmp_path)
+    assert "complete -o default -F _neuro_completion neuro" in shown.stdout, (shown.returncode, shown.stderr, {
+        k: v for k, v in os.environ.items() if "COMP" in k or "NEURO" in k or "TYPER" in k or "SHELL" in k})

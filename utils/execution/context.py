@@ -17,6 +17,7 @@ from neuro.utils.experiment.sections import Outputs
 
 CHECKPOINT = "last.pt"
 PREVIOUS = "previous.pt"      # the checkpoint before the last: a run whose last one is unreadable resumes from it
+TB_QUEUE = 10_000            # TensorBoard events waiting for the writer's thread (its default, 10, makes a step wait)
 CURVES = "metrics.jsonl"      # every logged step, one JSON object per line (read by `neuro results --plot`)
 
 
@@ -41,23 +42,28 @@ class RunContext:
         self._calls: list[float] = []             # when checkpoint() was last called (the last two times)
         self._pending: Any = None                 # the last state given and not written yet
         self._curves: list[str] = []              # metrics.jsonl lines not written yet
+        self._events: list[Any] = []              # TensorBoard events of those steps, not handed over yet
         self._flushed_at = time.monotonic()
 
     @property
     def writer(self):
-        """A TensorBoard SummaryWriter on <run>/tb (steps after a resumed checkpoint are purged)."""
+        """A TensorBoard SummaryWriter on <run>/tb (steps after a resumed checkpoint are purged). Its
+        queue is long, so the steps logged since the last flush are handed to its thread without waiting."""
         if self._writer is None:
             from torch.utils.tensorboard import SummaryWriter
             purge = self.resumed_from + 1 if self.resumed_from is not None else None
-            self._writer = SummaryWriter(str(self.run_dir / "tb"), purge_step=purge)
+            self._writer = SummaryWriter(str(self.run_dir / "tb"), purge_step=purge, max_queue=TB_QUEUE,
+                                         flush_secs=max(1, round(self.outputs.metrics_s)))
         return self._writer
 
     def log_metrics(self, step: int, metrics: dict[str, float]) -> None:
         """Scalars of one step (an epoch) to TensorBoard, <run>/metrics.jsonl and the run's status; the
         file is written at most every outputs.metrics_s seconds (and when the run ends)."""
+        from tensorboard.compat.proto.event_pb2 import Event
+        from tensorboard.compat.proto.summary_pb2 import Summary
         values = {k: float(v) for k, v in metrics.items()}
-        for name, value in values.items():
-            self.writer.add_scalar(name, value, step)
+        scalars = Summary(value=[Summary.Value(tag=name, simple_value=value) for name, value in values.items()])
+        self._events.append(Event(wall_time=time.time(), step=step, summary=scalars))     # one event a step
         self._curves.append(json.dumps({"step": step, **values}))
         if time.monotonic() - self._flushed_at >= self.outputs.metrics_s:
             self.flush()
@@ -65,7 +71,12 @@ class RunContext:
             self._on_metrics(step, values)
 
     def flush(self) -> None:
-        """Write the metrics logged so far to metrics.jsonl."""
+        """Write the metrics logged so far to metrics.jsonl and hand them to TensorBoard's writer (in one
+        go: its thread then works once, not at every step beside the training)."""
+        if self._events:
+            for event in self._events:
+                self.writer.file_writer.add_event(event)
+            self._events = []
         if self._curves:
             with open(self.run_dir / CURVES, "a") as handle:
                 handle.write("\n".join(self._curves) + "\n")

@@ -61,7 +61,7 @@ def folder_event(run_dir: Path, key: str | None = None, experiment: str | None =
         event["metrics"] = result.get("metrics")
         event["duration_s"] = result.get("duration_s", event.get("duration_s"))
     if experiment is None:
-        event["experiment"] = (_config(run_dir) or {}).get("experiment")
+        event["experiment"] = (run_config(run_dir) or {}).get("experiment")
     return event if event["experiment"] and event["key"] else None
 
 
@@ -136,7 +136,8 @@ def entry_names(folder: Path) -> list[str]:
         return []
 
 
-def _config(run_dir: Path) -> dict | None:
+def run_config(run_dir: Path) -> dict | None:
+    """The run folder's config.yaml (its experiment, task, key, seed and parameters), or None."""
     try:
         config = yaml.load((run_dir / "config.yaml").read_text(), Loader=SafeLoader)
     except (OSError, yaml.YAMLError):

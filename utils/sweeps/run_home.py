@@ -16,9 +16,8 @@ from typing import Any
 import yaml
 
 from neuro.utils.atomic import free_path, read_json
-from neuro.utils.experiment.yaml_source import SafeLoader
 from neuro.utils.sweeps.ledger import state_of
-from neuro.utils.sweeps.recovery import entry_names
+from neuro.utils.sweeps.recovery import entry_names, run_config
 from neuro.utils.sweeps.runs import RunSpec
 from neuro.utils.sweeps.states import State
 from neuro.utils.sweeps.sweep import Sweep
@@ -33,7 +32,7 @@ def occupant(run_dir: Path) -> str | None:
     status = read_json(run_dir / "status.json")
     if isinstance(status, dict) and status.get("key"):
         return status["key"]
-    return (_config(run_dir) or {}).get("key")
+    return (run_config(run_dir) or {}).get("key")
 
 
 @contextlib.contextmanager
@@ -152,7 +151,7 @@ def changes(sweep: Sweep, run: RunSpec) -> str | None:
     the folder holds this run's files or none."""
     if occupant(sweep.run_dir(run)) in (None, run.key):
         return None
-    old = _config(sweep.run_dir(run))
+    old = run_config(sweep.run_dir(run))
     if not old:
         return None
     new = {"task": sweep.spec.task.identity, "seed": run.seed, "params": run.params}
@@ -172,14 +171,6 @@ def changes(sweep: Sweep, run: RunSpec) -> str | None:
 def _files_event(sweep: Sweep, key: str | None, run_name: str, what: str, where: Path) -> dict[str, Any]:
     return {"experiment": sweep.spec.id, "key": key, "run": run_name, "files": what,
             "path": str(where.relative_to(sweep.dir))}
-
-
-def _config(run_dir: Path) -> dict | None:
-    try:
-        config = yaml.load((run_dir / "config.yaml").read_text(), Loader=SafeLoader)
-    except (OSError, yaml.YAMLError):
-        return None
-    return config if isinstance(config, dict) else None
 
 
 def _entries(folder: Path) -> list[Path]:
