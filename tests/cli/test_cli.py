@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from neuro.utils.reporting.curves import read_curves
-from tests.conftest import neuro, neuro_popen, neuro_process, toy_experiment
+from tests.conftest import neuro, neuro_popen, toy_experiment
 
 ZIP = "zip: {x: [1.0, 2.0, 3.0, 4.0], fail: [none, none, none, exception]}\n"
 WITH_X5 = ["--set", "zip.x=[1.0, 2.0, 3.0, 4.0, 5.0]", "--set", "zip.fail=[none, none, none, exception, none]"]
@@ -196,6 +196,7 @@ def test_a_terminal_table_fits_the_terminal() -> None:
 
 def test_shell_completion_of_commands_options_and_choices(tmp_path: Path) -> None:
     import os
+    import shlex
     import subprocess
     import sys
 
@@ -207,6 +208,7 @@ def test_shell_completion_of_commands_options_and_choices(tmp_path: Path) -> Non
 
     assert complete("neuro re") == ["results"]
     assert complete("neuro run x.yaml --backend s") == ["slurm", "sge"]
-    shown = neuro_process("--show-completion", "bash", cwd=tmp_path)
-    assert "complete -o default -F _neuro_completion neuro" in shown.stdout, (shown.returncode, shown.stderr, {
-        k: v for k, v in os.environ.items() if "COMP" in k or "NEURO" in k or "TYPER" in k or "SHELL" in k})
+    # the option takes no value: the shell is the one it is started from (shellingham looks at the parents)
+    shown = subprocess.run(["bash", "-c", f"{shlex.quote(sys.executable)} -m neuro.cli.main --show-completion; true"],
+                           cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert "complete -o default -F _neuro_completion neuro" in shown.stdout, shown.stderr

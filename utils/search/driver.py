@@ -4,6 +4,7 @@ study every trial whose runs have all ended, picks the runs of unfinished trials
 (a driver killed mid-search leaves them so), and asks for new trials while the budget allows."""
 from __future__ import annotations
 
+import os
 import statistics
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -14,10 +15,16 @@ from neuro.utils.search.study import distributions, make_sampler
 from neuro.utils.sweeps.ledger import LedgerFollower
 from neuro.utils.sweeps.runs import RunSpec, trial_runs
 from neuro.utils.sweeps.states import FINAL, State
+from neuro.utils.sweeps.status import HOST
 from neuro.utils.sweeps.sweep import Sweep
 
 if TYPE_CHECKING:
     import optuna
+
+def _queued_here(event: dict) -> bool:
+    """Whether the event was written for this very `neuro run` (its runner: this process, here)."""
+    return event.get("runner") == os.getpid() and event.get("host") == HOST and not event.get("backend")
+
 
 @dataclass
 class Told:
@@ -102,8 +109,10 @@ class SearchDriver:
 
     @staticmethod
     def _waiting(runs: list[RunSpec], latest: Mapping[str, dict], live: set[str]) -> list[RunSpec]:
-        """Those of `runs` that have not ended and that no live process or job holds."""
-        return [run for run in runs if latest.get(run.key, {}).get("state") not in FINAL and run.key not in live]
+        """Those of `runs` that have not ended, that no live process or job holds, and that this process
+        has not queued already (its worker records a cut-off run interrupted just before resuming it)."""
+        return [run for run in runs if (event := latest.get(run.key, {})).get("state") not in FINAL
+                and run.key not in live and not _queued_here(event)]
 
     def runs_of(self, number: int, values: dict) -> list[RunSpec]:
         """A trial's runs (the sweep learns of a new trial's runs here)."""
