@@ -41,6 +41,9 @@ bench: $(STAMP)
 	$(PY) bench/strf_fit.py
 	$(PY) bench/nif_fit.py
 	$(PY) bench/search.py
+	$(PY) bench/checkpoint_overhead.py
+	$(PY) bench/hostile_inputs.py
+	$(PY) bench/million_runs.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache build

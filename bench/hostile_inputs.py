@@ -8,12 +8,11 @@ refused in one line with exit code 2 within a second or so and a few tens of MB;
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import tempfile
-import time
 from collections.abc import Callable
 from pathlib import Path
+
+from timing import measured
 
 ROOT = Path(__file__).resolve().parents[1]
 TOY = ROOT / "tests" / "tasks" / "toy.py"
@@ -61,17 +60,10 @@ CASES: list[tuple[str, Callable[[Path], Path], list[str]]] = [
 
 def measure(workspace: Path, args: list[str], env: dict[str, str] | None = None) -> tuple[int, float, float, str]:
     """Exit code, seconds, peak MB and first line (stderr's, else stdout's) of `neuro ARGS`."""
-    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
-        started = time.perf_counter()
-        process = subprocess.Popen([sys.executable, "-m", "neuro.cli.main", *args], cwd=workspace, stdout=out,
-                                   stderr=err, env=env or {**os.environ, "NEURO_WORKSPACE": str(workspace)})
-        _, status, usage = os.wait4(process.pid, 0)
-        seconds = time.perf_counter() - started
-        out.seek(0)
-        err.seek(0)
-        text = err.read().strip() or out.read().strip()
+    code, seconds, peak, printed, errors = measured(workspace, args, env)
+    text = errors.strip() or printed.strip()
     first = text.splitlines()[0] if text else ""
-    return os.waitstatus_to_exitcode(status), seconds, usage.ru_maxrss / 1024, first.replace(str(workspace) + "/", "")
+    return code, seconds, peak, first.replace(str(workspace) + "/", "")
 
 
 def main() -> None:

@@ -64,9 +64,9 @@ class Ledger:
 
 
 class LatestEvents(MutableMapping):
-    """Run key -> the run's last event. A run queued in a batch line is held as (line, position) and its
-    event is built when asked for, so a million queued runs cost a million small entries, not a million
-    events."""
+    """Run key -> the run's last event. A run queued in a batch line is held as (the line's shared fields,
+    the line, position) and its event is built when asked for, so a million queued runs cost a million
+    small entries, not a million events."""
 
     def __init__(self, entries: dict[str, Any] | None = None):
         self._entries: dict[str, Any] = dict(entries or {})
@@ -108,8 +108,9 @@ class LatestEvents(MutableMapping):
         """Take a line: a state event (or a batch of them) replaces the runs' last events; a files event
         is noted in its run's last event."""
         if keys is not None:
+            shared = {k: v for k, v in event.items() if k not in ("keys", "runs", "each")}
             for position, key in enumerate(keys):
-                self._entries[key] = (event, position)
+                self._entries[key] = (shared, event, position)
         elif "key" in event and "state" in event:
             self._entries[event["key"]] = event
         elif event.get("files") and event.get("key") in self._entries:
@@ -170,13 +171,13 @@ def _parse(data: bytes, experiment: str | None) -> Iterator[tuple[dict[str, Any]
 
 
 def _unbatched(event: dict[str, Any], keys: list) -> Iterator[dict[str, Any]]:
+    shared = {k: v for k, v in event.items() if k not in ("keys", "runs", "each")}
     for position in range(len(keys)):
-        yield _run_event(event, position)
+        yield _run_event(shared, event, position)
 
 
-def _run_event(line: dict[str, Any], position: int) -> dict[str, Any]:
-    """The event of the run at `position` of a batch line."""
-    shared = {k: v for k, v in line.items() if k not in ("keys", "runs", "each")}
+def _run_event(shared: dict[str, Any], line: dict[str, Any], position: int) -> dict[str, Any]:
+    """The event of the run at `position` of a batch line (`shared`: its fields but the runs')."""
     names = line.get("runs") or []
     return {**shared, "key": line["keys"][position], "run": names[position] if position < len(names) else
             line["keys"][position], **{f: values[position] for f, values in (line.get("each") or {}).items()}}

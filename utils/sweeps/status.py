@@ -23,7 +23,7 @@ from neuro.utils.sweeps.sweep import Sweep
 HOST = socket.gethostname()
 
 
-@dataclass
+@dataclass(slots=True)
 class RunStatus:
     run: RunSpec
     state: str
@@ -65,11 +65,12 @@ def sweep_status(sweep: Sweep) -> list[RunStatus]:
     gone = missing(sweep, latest)
     out = []
     for run in sweep.runs:
-        if run.key not in latest:
-            out.append(RunStatus(run, State.PLANNED))
+        shared = latest.shared(run.key)
+        state = State.PLANNED if shared is None else State.MISSING if run.key in gone else effective_state(shared)
+        if state == State.PLANNED:
+            out.append(RunStatus(run, state))
             continue
         event = latest[run.key]
-        state = State.MISSING if run.key in gone else effective_state(event)
         metric = (event.get("metrics") or {}).get(sweep.spec.metric.name) if sweep.spec.metric.name else None
         error = (event.get("error") or "").strip().splitlines()[-1:] or [None]
         out.append(RunStatus(run, state, _duration(sweep, run, event, state), metric, event.get("job_id"), error[0]))
