@@ -129,7 +129,7 @@ def test_a_corrupt_last_checkpoint_falls_back_to_the_one_before(tmp_path: Path) 
 def test_ctrl_c_writes_the_checkpoint_a_throttled_run_would_have_skipped(workspace: Path) -> None:
     """With the default outputs.checkpoint_s (60 s) a short run writes no checkpoint of its own; Ctrl-C
     makes it write one at its next epoch and stop there, and the next `neuro run` resumes from it."""
-    exp = toy_experiment(workspace, grid="x: [1.0]", repetitions=1, params="{epochs: 40, sleep_s: 0.3}")
+    exp = toy_experiment(workspace, grid="x: [1.0]", repetitions=1, params="{epochs: 16, sleep_s: 0.3}")
     runner = neuro_popen("run", str(exp), cwd=workspace)
     run_dir = workspace / "training_data" / "tasks" / "toy" / "x=1.0__rep0"
     _wait_for(lambda: (run_dir / "stdout.log").exists() and "run x=1.0__rep0" in (run_dir / "stdout.log").read_text())
@@ -140,8 +140,8 @@ def test_ctrl_c_writes_the_checkpoint_a_throttled_run_would_have_skipped(workspa
     assert runner.returncode == 130
     assert [e["state"] for e in ledger_events(workspace)][-1] == "interrupted"
     saved = _saved_epoch(run_dir)
-    assert saved is not None and 2 <= saved < 39
+    assert saved is not None and 2 <= saved < 15
     again = neuro("run", str(exp), cwd=workspace)
     assert again.returncode == 0 and "(1 resuming)" in again.stdout
     assert f"resumed from checkpoint last.pt (epoch {saved})" in (run_dir / "stdout.log").read_text()
-    assert json.loads((run_dir / "result.json").read_text())["metrics"]["epochs_run"] == 39 - saved
+    assert json.loads((run_dir / "result.json").read_text())["metrics"]["epochs_run"] == 15 - saved
