@@ -1,6 +1,7 @@
 """Helpers shared by the commands: options, and turning an experiment file into a sweep."""
 from __future__ import annotations
 
+import gc
 import json
 import sys
 from enum import Enum
@@ -19,6 +20,7 @@ ExperimentArg = Annotated[Path, typer.Argument(metavar="FILE", help="The experim
 SetOption = Annotated[Optional[list[str]], typer.Option(
     "--set", metavar="KEY=VALUE", help="Override a field of the file, e.g. --set params.lr=0.02 (repeatable).")]
 
+LARGE_SWEEP = 100_000
 MaxRunsOption = Annotated[Optional[int], typer.Option(
     "--max-runs", min=1, metavar="N", help="Allow a sweep of up to N runs (the file's max_runs; default 100000).")]
 
@@ -41,6 +43,8 @@ def load(experiment: Path, overrides: list[str] | None, check_data: bool = False
     cards = workspace.training_data / ".tasks"
     overrides = [*(overrides or []), *([f"max_runs={max_runs}"] if max_runs else [])]
     sweep = Sweep.build(load_spec(experiment, overrides, cards, import_code), workspace)
+    if len(sweep.runs) > LARGE_SWEEP:
+        gc.freeze()   # its runs live as long as the command: the cycle collector need not walk them again
     if check_data:
         _check_data(sweep, experiment)
     task = sweep.spec.task

@@ -64,9 +64,16 @@ def sweep_status(sweep: Sweep) -> list[RunStatus]:
     latest = sweep.latest()
     gone = missing(sweep, latest)
     out = []
+    by_line: dict[int, str] = {}          # a batch line's runs share its state: read it once
     for run in sweep.runs:
         shared = latest.shared(run.key)
-        state = State.PLANNED if shared is None else State.MISSING if run.key in gone else effective_state(shared)
+        state: str | None
+        if shared is None:
+            state = State.PLANNED
+        elif run.key in gone:
+            state = State.MISSING
+        elif (state := by_line.get(id(shared))) is None:
+            state = by_line[id(shared)] = effective_state(shared)
         if state == State.PLANNED:
             out.append(RunStatus(run, state))
             continue
