@@ -104,6 +104,10 @@ class LatestEvents(MutableMapping):
     def copy(self) -> LatestEvents:
         return LatestEvents(self._entries)
 
+    def single_events(self) -> list[dict[str, Any]]:
+        """The last events held as events of their own (not runs of a batch line), built for none."""
+        return [entry for entry in self._entries.values() if isinstance(entry, dict)]
+
     def note(self, event: dict[str, Any], keys: list | None) -> None:
         """Take a line: a state event (or a batch of them) replaces the runs' last events; a files event
         is noted in its run's last event."""

@@ -67,8 +67,9 @@ def folder_event(run_dir: Path, key: str | None = None, experiment: str | None =
 
 def recovered(latest: Mapping[Any, dict[str, Any]]) -> list[dict[str, Any]]:
     """The events `with_folders` took from the folders, as the ledger should have them."""
+    events = latest.single_events() if isinstance(latest, LatestEvents) else latest.values()
     return [{k: v for k, v in event.items() if k != "recovered"} | {"recovered_from": "run folder"}
-            for event in latest.values() if event.get("recovered")]
+            for event in events if event.get("recovered")]
 
 
 def repair_ledger(training_data: Path) -> str | None:
