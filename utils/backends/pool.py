@@ -16,11 +16,9 @@ from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import Any
 
-import psutil
-
 from neuro.utils.backends.worker import worker_context, worker_main
 from neuro.utils.errors import NeuroError, did_you_mean
-from neuro.utils.execution.descendants import tree_memory_bytes
+from neuro.utils.execution.descendants import kill_tree, tree_memory_bytes
 from neuro.utils.execution.execute import Outcome, record_abandoned
 from neuro.utils.execution.progress import Progress
 from neuro.utils.sweeps.runs import RunSpec
@@ -123,10 +121,10 @@ class LocalPool:
                 continue
             if worker.deadline is not None and time.monotonic() >= worker.deadline:
                 worker.timed_out = True
-                _kill_tree(worker.process.pid)
+                kill_tree(worker.process.pid)
             elif measure and (used := tree_memory_bytes(worker.process.pid)) > limit:
                 worker.used_bytes = used
-                _kill_tree(worker.process.pid)
+                kill_tree(worker.process.pid)
 
     def _worker_died(self, worker: _Worker) -> None:
         if worker.run is None and not worker.ready:
@@ -208,20 +206,6 @@ def _warn_missing_metric(sweep: Sweep, metrics: dict[str, float]) -> None:
         print(f"warning: {sweep.spec.source.name}: metric.name: the first finished run did not report '{name}'"
               f"{did_you_mean(name, metrics)} (it reported: {', '.join(metrics) or 'nothing'}); results cannot be "
               "sorted by it", file=sys.stderr)
-
-
-def _kill_tree(pid: int) -> None:
-    """SIGKILL a worker and every process its run started."""
-    try:
-        root = psutil.Process(pid)
-        tree = [*root.children(recursive=True), root]
-    except psutil.Error:
-        return
-    for process in tree:
-        try:
-            process.kill()
-        except psutil.Error:
-            continue
 
 
 def _receive_nowait(conn: Connection) -> tuple | None:

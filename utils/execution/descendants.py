@@ -54,6 +54,20 @@ def end_descendants(grace_s: float = GRACE_S) -> list[str]:
     return described
 
 
+def kill_tree(pid: int) -> None:
+    """SIGKILL a process (a worker past its run's limits) and every process it started."""
+    try:
+        root = psutil.Process(pid)
+        tree = [*root.children(recursive=True), root]
+    except psutil.Error:
+        return
+    for process in tree:
+        try:
+            process.kill()
+        except psutil.Error:
+            continue
+
+
 def tree_memory_bytes(pid: int) -> int:
     """The memory of a process and all its descendants: each one's proportional share of the pages it
     uses (PSS; RSS where PSS cannot be read), so pages shared with the fork server count once."""

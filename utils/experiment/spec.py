@@ -208,7 +208,7 @@ def _check_size(raw: dict, seeds: Sequence[int], grid: dict[str, list], zipped: 
     limit = raw.get("max_runs", DEFAULT_MAX_RUNS)
     if not _is_int(limit) or limit < 1:
         raise source.error("max_runs", f"expected an integer >= 1, got {_short(limit)}", "write e.g. max_runs: 200000")
-    points = math.prod(len(values) for values in grid.values()) * (len(next(iter(zipped.values()))) if zipped else 1)
+    points = grid_size(grid, zipped)
     trials = search.trials if search else 1
     size = points * len(seeds) * trials
     if size <= limit:
@@ -220,6 +220,11 @@ def _check_size(raw: dict, seeds: Sequence[int], grid: dict[str, list], zipped: 
                ("search.trials", trials)], key=lambda pair: pair[1])[0]
     raise source.error(key, f"the sweep is {size:,} runs ({' x '.join(parts)}), more than max_runs ({int(limit):,})",
                        "make it smaller, or raise the limit with max_runs: N in the file (or --max-runs N)")
+
+
+def grid_size(grid: dict[str, list], zipped: dict[str, list]) -> int:
+    """How many points a grid crossed with its zip rows has."""
+    return math.prod(len(values) for values in grid.values()) * (len(next(iter(zipped.values()))) if zipped else 1)
 
 
 def _short(value: Any) -> str:

@@ -112,7 +112,7 @@ class LatestEvents(MutableMapping):
         """Take a line: a state event (or a batch of them) replaces the runs' last events; a files event
         is noted in its run's last event."""
         if keys is not None:
-            shared = {k: v for k, v in event.items() if k not in ("keys", "runs", "each")}
+            shared = _shared_fields(event)
             for position, key in enumerate(keys):
                 self._entries[key] = (shared, event, position)
         elif "key" in event and "state" in event:
@@ -174,8 +174,13 @@ def _parse(data: bytes, experiment: str | None) -> Iterator[tuple[dict[str, Any]
             yield (event, keys) if isinstance(keys, list) else (event, None)
 
 
+def _shared_fields(line: dict[str, Any]) -> dict[str, Any]:
+    """A batch line's fields that every one of its runs shares."""
+    return {k: v for k, v in line.items() if k not in ("keys", "runs", "each")}
+
+
 def _unbatched(event: dict[str, Any], keys: list) -> Iterator[dict[str, Any]]:
-    shared = {k: v for k, v in event.items() if k not in ("keys", "runs", "each")}
+    shared = _shared_fields(event)
     for position in range(len(keys)):
         yield _run_event(shared, event, position)
 

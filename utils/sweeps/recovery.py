@@ -7,6 +7,7 @@ newer than the ledger's last word on that run knows more than the ledger.
 """
 from __future__ import annotations
 
+import json
 import os
 import time
 from collections.abc import Iterator, Mapping, Sequence
@@ -96,8 +97,18 @@ def ledger_unreadable(path: Path) -> bool:
     except (FileNotFoundError, IsADirectoryError):
         return False
     if not head.strip(b"\0 \n"):
-        return bool(head)
-    return next(Ledger(path).events(), None) is None
+        return bool(head)                 # empty is readable (a ledger just created); zeros are not
+    *lines, last = head.split(b"\n")
+    if any(_is_event(line) for line in lines):
+        return False
+    return not last.startswith(b"{")      # a first line longer than the head (a large submission) is read later
+
+
+def _is_event(line: bytes) -> bool:
+    try:
+        return isinstance(json.loads(line), dict)
+    except ValueError:
+        return False
 
 
 def rebuild_ledger(training_data: Path) -> tuple[int, Path | None]:

@@ -173,22 +173,18 @@ def _files_event(sweep: Sweep, key: str | None, run_name: str, what: str, where:
             "path": str(where.relative_to(sweep.dir))}
 
 
-def _entries(folder: Path) -> list[Path]:
+def run_files(folder: Path) -> list[Path]:
+    """What a run folder holds (its lock left out)."""
     try:
         return [p for p in folder.iterdir() if p.name != LOCK]
     except FileNotFoundError:
         return []
 
 
-def run_files(run_dir: Path) -> list[Path]:
-    """What a run folder holds (its lock left out)."""
-    return _entries(run_dir)
-
-
 def move_entries(source: Path, target: Path) -> None:
     """Move what `source` holds (its lock left out) into `target`."""
     target.mkdir(parents=True, exist_ok=True)
-    for entry in _entries(source):
+    for entry in run_files(source):
         os.replace(entry, target / entry.name)
 
 

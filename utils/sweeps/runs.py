@@ -5,12 +5,11 @@ import gc
 import hashlib
 import itertools
 import json
-import math
 import re
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from neuro.utils.experiment.spec import ExperimentSpec
+from neuro.utils.experiment.spec import ExperimentSpec, grid_size
 
 
 class RunSpec(NamedTuple):
@@ -145,14 +144,7 @@ def _key_part(name: str, value: Any) -> str:
 
 def runs_per_trial(spec: ExperimentSpec) -> int:
     """How many runs one search trial is: every grid point, each repetition."""
-    points = math.prod(len(values) for values in spec.grid.values())
-    return points * (len(next(iter(spec.zip.values()))) if spec.zip else 1) * len(spec.seeds)
-
-
-def run_name(point: dict[str, Any], repetition: int) -> str:
-    """`name=value__..__rep<k>` of a point's values as written."""
-    return _name("__".join([*[f"{name}={_format(value)}" for name, value in point.items()], f"rep{repetition}"]),
-                 repetition)
+    return grid_size(spec.grid, spec.zip) * len(spec.seeds)
 
 
 def _name(name: str, repetition: int) -> str:
