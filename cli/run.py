@@ -114,11 +114,12 @@ def plan(experiment: ExperimentArg, set_: SetOption = None, max_runs: MaxRunsOpt
 
     from neuro.utils.backends.executor import executor_named
     from neuro.utils.sweeps.run_home import changes
+    from neuro.utils.sweeps.runs import run_keys
     from neuro.utils.sweeps.status import effective_state
     sweep = load(experiment, set_, max_runs=max_runs, check_data=True, record_task=False)
     latest = sweep.latest()
-    states = [effective_state(event) if (event := latest.shared(r.key)) is not None else State.PLANNED
-              for r in sweep.runs]
+    states = [effective_state(event) if event is not None else State.PLANNED
+              for event in latest.shared_each(run_keys(sweep.runs))]
     shown = range(len(sweep.runs)) if all_ or len(sweep.runs) <= PLAN_ROWS else \
         [*range(PLAN_ROWS // 2), *range(len(sweep.runs) - PLAN_ROWS // 2, len(sweep.runs))]
     rows = []

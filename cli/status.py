@@ -1,8 +1,10 @@
 """`neuro status` and `neuro ls`: read the ledger."""
 from __future__ import annotations
 
+import itertools
 import time
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -25,18 +27,18 @@ def status(experiment: ExperimentArg, set_: SetOption = None, max_runs: MaxRunsO
     sweep = load(experiment, set_, max_runs=max_runs, import_code=False)
     warn_stale_card(sweep, experiment)
     statuses = sweep_status(sweep)
-    shown = statuses
+    shown: Sequence[int] = range(len(statuses))
     if not all_ and len(statuses) > STATUS_ROWS:
-        notable = [s for s in statuses if s.state not in (State.DONE, State.PLANNED)]
-        shown = notable[:STATUS_ROWS]
+        notable = (i for i, state in enumerate(statuses.states) if state not in (State.DONE, State.PLANNED))
+        shown = list(itertools.islice(notable, STATUS_ROWS))
     metric = sweep.spec.metric.name or "metric"
     rows = [[s.run.name, s.state, _duration(s.duration_s), "" if s.metric is None else f"{s.metric:.4g}",
-             s.job_id or "", (s.error or "")[:80]] for s in shown]
-    if shown:
+             s.job_id or "", (s.error or "")[:80]] for s in map(statuses.row, shown)]
+    if rows:
         print_table(["run", "state", "duration", metric, "job", "error"], rows)
     if len(shown) < len(statuses):
         print(f"({len(statuses) - len(shown):,} more runs not listed; --all lists every run)")
-    print(f"{sweep.spec.id}: {counted(len(statuses), 'run')}: {state_counts(statuses)}")
+    print(f"{sweep.spec.id}: {counted(len(statuses), 'run')}: {state_counts(statuses.states)}")
     if sweep.spec.search is not None:
         from neuro.utils.search.report import study_summary
         from neuro.utils.search.study import open_study

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from neuro.utils.experiment.spec import load_spec
-from neuro.utils.sweeps.runs import expand, grid_points
+from neuro.utils.sweeps.runs import expand, grid_points, run_key
 
 CONFIGS = Path(__file__).resolve().parents[1] / "configs"
 V1 = CONFIGS / "v1_population"
@@ -19,7 +19,12 @@ SEARCHES = sorted(CONFIGS.glob("*/search.yaml"))
 @pytest.mark.parametrize("path", sorted(CONFIGS.rglob("*.yaml")), ids=lambda p: str(p.relative_to(CONFIGS)))
 def test_every_config_is_valid(path: Path) -> None:
     spec = load_spec(path)
-    assert len(expand(spec)) == len(grid_points(spec)) * len(spec.seeds) > 0
+    runs = expand(spec)
+    assert len(runs) == len(grid_points(spec)) * len(spec.seeds) > 0
+    assert list(runs) == [runs[i] for i in range(len(runs))] == runs[:] and runs[-1] == runs[len(runs) - 1]
+    assert [run.index for run in runs] == list(range(len(runs)))
+    for run in runs:       # each key made from per-value parts is the key of the run's whole parameters
+        assert run.key == run_key(spec.task.identity, run.params, run.seed)
 
 
 @pytest.mark.parametrize("path", FULL_V1, ids=lambda p: p.name)

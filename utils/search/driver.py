@@ -118,7 +118,7 @@ class SearchDriver:
         """A trial's runs (the sweep learns of a new trial's runs here)."""
         if number not in self._runs:
             self._runs[number] = trial_runs(self.sweep.spec, number, values, len(self.sweep.runs))
-            self.sweep.runs += self._runs[number]
+            self.sweep.runs = [*self.sweep.runs, *self._runs[number]]
         return self._runs[number]
 
     def _tell(self, number: int, runs: list[RunSpec], latest: Mapping[str, dict]) -> None:

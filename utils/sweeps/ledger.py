@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 READ_BYTES = 8 << 20        # the ledger is read this much at a time
+RUN_SEPARATOR = "/"          # between the keys (and names) of a batch line: no run name holds it
 
 
 @dataclass(frozen=True)
@@ -64,16 +65,16 @@ class Ledger:
 
 
 class LatestEvents(MutableMapping):
-    """Run key -> the run's last event. A run queued in a batch line is held as (the line's shared fields,
-    the line, position) and its event is built when asked for, so a million queued runs cost a million
-    small entries, not a million events."""
+    """Run key -> the run's last event. The runs of a batch line all hold the line itself, and a run's
+    event is built when asked for: a million queued runs cost a million dictionary entries, not a
+    million events."""
 
     def __init__(self, entries: dict[str, Any] | None = None):
         self._entries: dict[str, Any] = dict(entries or {})
 
     def __getitem__(self, key: str) -> dict[str, Any]:
         entry = self._entries[key]
-        return entry if isinstance(entry, dict) else _run_event(*entry)
+        return entry if isinstance(entry, dict) else entry.event(key)
 
     def __setitem__(self, key: str, event: dict[str, Any]) -> None:
         self._entries[key] = event
@@ -94,7 +95,12 @@ class LatestEvents(MutableMapping):
         """The run's last event, or, for a run of a batch line, the line itself (its state, time, host
         and process, without the run's own key, name and job): what a state is read from, built for none."""
         entry = self._entries.get(key)
-        return None if entry is None else entry if isinstance(entry, dict) else entry[0]
+        return None if entry is None else entry if isinstance(entry, dict) else entry.shared
+
+    def shared_each(self, keys: list[str]) -> list[dict[str, Any] | None]:
+        """`shared` of each key, in order; the runs of one batch line get the very same object."""
+        return [entry if entry is None or type(entry) is dict else entry.shared
+                for entry in map(self._entries.get, keys)]
 
     def state(self, key: str) -> str | None:
         """The run's last state, without building its event."""
@@ -112,13 +118,30 @@ class LatestEvents(MutableMapping):
         """Take a line: a state event (or a batch of them) replaces the runs' last events; a files event
         is noted in its run's last event."""
         if keys is not None:
-            shared = _shared_fields(event)
-            for position, key in enumerate(keys):
-                self._entries[key] = (shared, event, position)
+            runs = dict.fromkeys(keys, _Batch(event, keys))
+            if self._entries:
+                self._entries.update(runs)
+            else:       # the first line of a large sweep: its runs are the entries (no second copy)
+                self._entries = runs
         elif "key" in event and "state" in event:
             self._entries[event["key"]] = event
         elif event.get("files") and event.get("key") in self._entries:
             self._entries[event["key"]] = {**self[event["key"]], "files": event["files"]}
+
+
+class _Batch:
+    """A batch line as its runs' entry in LatestEvents: the fields they share, and each run's event."""
+
+    __slots__ = ("line", "keys", "shared", "_positions")
+
+    def __init__(self, line: dict[str, Any], keys: list[str]):
+        self.line, self.keys, self.shared = line, keys, _shared_fields(line)
+        self._positions: dict[str, int] | None = None
+
+    def event(self, key: str) -> dict[str, Any]:
+        if self._positions is None:      # made once, when a first run's own event is asked for
+            self._positions = dict(zip(self.keys, range(len(self.keys))))
+        return _run_event(self.shared, self.line, self._positions[key])
 
 
 def state_of(latest: Mapping[str, dict[str, Any]], key: str) -> str | None:
@@ -154,8 +177,10 @@ class LedgerFollower:
 def batch(shared: dict[str, Any], runs: list[tuple[str, str]], per_run: dict[str, list] | None = None) -> dict[str, Any]:
     """One line recording many runs' events at once (a submission of a thousand runs is one line, not a
     thousand): `shared` fields, and each run's key and name (and its own `per_run` fields, by position).
-    Readers see one event per run."""
-    return {**shared, "keys": [key for key, _ in runs], "runs": [name for _, name in runs], "each": per_run or {}}
+    Keys and names are each one string, joined by "/" (which neither can hold): a million runs are read
+    in a blink. Readers see one event per run."""
+    return {**shared, "keys": RUN_SEPARATOR.join(key for key, _ in runs),
+            "runs": RUN_SEPARATOR.join(name for _, name in runs), "each": per_run or {}}
 
 
 def _parse(data: bytes, experiment: str | None) -> Iterator[tuple[dict[str, Any], list | None]]:
@@ -171,6 +196,8 @@ def _parse(data: bytes, experiment: str | None) -> Iterator[tuple[dict[str, Any]
             continue  # torn line
         if isinstance(event, dict) and (experiment is None or event.get("experiment") == experiment):
             keys = event.get("keys")
+            if isinstance(keys, str):      # a batch line (older ones hold a list of keys: read as they are)
+                keys = event["keys"] = keys.split(RUN_SEPARATOR) if keys else []
             yield (event, keys) if isinstance(keys, list) else (event, None)
 
 
@@ -188,6 +215,8 @@ def _unbatched(event: dict[str, Any], keys: list) -> Iterator[dict[str, Any]]:
 def _run_event(shared: dict[str, Any], line: dict[str, Any], position: int) -> dict[str, Any]:
     """The event of the run at `position` of a batch line (`shared`: its fields but the runs')."""
     names = line.get("runs") or []
+    if isinstance(names, str):
+        names = line["runs"] = names.split(RUN_SEPARATOR) if names else []
     return {**shared, "key": line["keys"][position], "run": names[position] if position < len(names) else
             line["keys"][position], **{f: values[position] for f, values in (line.get("each") or {}).items()}}
 

@@ -19,7 +19,7 @@ import yaml
 from neuro.utils.atomic import read_json
 from neuro.utils.experiment.yaml_source import SafeLoader
 from neuro.utils.sweeps.ledger import LatestEvents, Ledger, state_of
-from neuro.utils.sweeps.runs import RunSpec
+from neuro.utils.sweeps.runs import RunSpec, run_keys, run_names
 from neuro.utils.sweeps.states import FINAL, State
 
 SETTLED = (State.DONE, State.PRUNED)
@@ -32,15 +32,15 @@ def with_folders(latest: LatestEvents, runs: Sequence[RunSpec], folder: Path, ex
     folders of runs the ledger does not call settled are read."""
     names = set(entry_names(folder))
     out = latest
-    for run in runs:
-        if run.name not in names or state_of(latest, run.key) in SETTLED:
+    for key, name in zip(run_keys(runs), run_names(runs)):
+        if name not in names or state_of(latest, key) in SETTLED:
             continue
-        known = latest.get(run.key)
-        found = folder_event(folder / run.name, run.key, experiment)
+        known = latest.get(key)
+        found = folder_event(folder / name, key, experiment)
         if found is not None and (known is None or found["time"] > known.get("time", 0)):
             if out is latest:
                 out = latest.copy()
-            out[run.key] = found
+            out[key] = found
     return out
 
 

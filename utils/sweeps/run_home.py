@@ -9,16 +9,16 @@ import contextlib
 import fcntl
 import os
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from neuro.utils.atomic import free_path, read_json
-from neuro.utils.sweeps.ledger import state_of
+from neuro.utils.sweeps.ledger import LatestEvents
 from neuro.utils.sweeps.recovery import entry_names, run_config
-from neuro.utils.sweeps.runs import RunSpec
+from neuro.utils.sweeps.runs import RunSpec, run_keys, run_names
 from neuro.utils.sweeps.states import State
 from neuro.utils.sweeps.sweep import Sweep
 
@@ -75,14 +75,24 @@ def files_of(sweep: Sweep, run: RunSpec) -> Path:
     return kept if occupant(run_dir) != run.key and kept.is_dir() else run_dir
 
 
-def missing(sweep: Sweep, latest: Mapping[str, dict]) -> set[str]:
-    """Keys of done runs whose files are gone (a folder deleted by hand): not done any more. Read from
-    two folder listings and the ledger's record of moved files, not from each run's files: a sweep of a
-    million runs is checked in a second."""
-    names, kept = set(entry_names(sweep.dir)), set(entry_names(sweep.dir / SUPERSEDED))
-    return {run.key for run in sweep.runs if state_of(latest, run.key) == State.DONE
-            and run.key not in kept and (run.name not in names or latest[run.key].get("files") == "superseded")}
+def missing(sweep: Sweep, latest: LatestEvents) -> set[str]:
+    """Keys of done runs whose files are gone (a folder deleted by hand): not done any more."""
+    gone = FilesGone(sweep)
+    keys = run_keys(sweep.runs)
+    return {key for key, name, event in zip(keys, run_names(sweep.runs), latest.shared_each(keys))
+            if event is not None and event.get("state") == State.DONE and gone(key, name, event)}
 
+
+class FilesGone:
+    """Whether a done run's files are gone, read from two folder listings and the ledger's record of
+    moved files, not from each run's files: a sweep of a million runs is checked in a second."""
+
+    def __init__(self, sweep: Sweep):
+        self.names, self.kept = set(entry_names(sweep.dir)), set(entry_names(sweep.dir / SUPERSEDED))
+
+    def __call__(self, key: str, name: str, event: dict[str, Any]) -> bool:
+        """`event`: the run's last (done) event."""
+        return key not in self.kept and (name not in self.names or event.get("files") == "superseded")
 
 
 def remove(sweep: Sweep, runs: list[RunSpec]) -> tuple[list[RunSpec], list[RunSpec]]:

@@ -6,8 +6,9 @@ import hashlib
 import itertools
 import json
 import re
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, overload
 
 from neuro.utils.experiment.spec import ExperimentSpec, grid_size
 
@@ -52,7 +53,7 @@ def grid_points(spec: ExperimentSpec, as_written: bool = False) -> list[dict[str
     return [{**point, **row} for point in product for row in rows]
 
 
-def expand(spec: ExperimentSpec) -> list[RunSpec]:
+def expand(spec: ExperimentSpec) -> SweepRuns:
     """Every run of a grid sweep: each grid point (crossed with the zip rows), each repetition."""
     return _expand(spec, {}, None, 0)
 
@@ -60,10 +61,66 @@ def expand(spec: ExperimentSpec) -> list[RunSpec]:
 def trial_runs(spec: ExperimentSpec, trial: int, values: dict[str, Any], first_index: int = 0) -> list[RunSpec]:
     """The runs of one search trial: its sampled `values` at every grid point, each repetition;
     named trial<number>__<grid point>__rep<k>."""
-    return _expand(spec, values, trial, first_index)
+    return list(_expand(spec, values, trial, first_index))
 
 
-def _expand(spec: ExperimentSpec, values: dict[str, Any], trial: int | None, first_index: int) -> list[RunSpec]:
+class SweepRuns(Sequence[RunSpec]):
+    """The runs of a grid sweep (or of one trial), in file order: every run's key and name are made at
+    once, each RunSpec when asked for. A million runs cost their keys and names, not a million
+    parameter dicts, and a reader of states (status, plan) never builds one."""
+
+    def __init__(self, keys: list[str], names: list[str], cells: list[list[list[tuple]]], seeds: list[int],
+                 base: dict[str, Any], trial: int | None, first_index: int):
+        self.keys, self.names = keys, names
+        self._cells, self._seeds, self._base, self._trial, self._first = cells, seeds, base, trial, first_index
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    @overload
+    def __getitem__(self, i: int) -> RunSpec: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> list[RunSpec]: ...
+
+    def __getitem__(self, i: int | slice) -> RunSpec | list[RunSpec]:
+        if isinstance(i, slice):
+            return [self._run(j) for j in range(*i.indices(len(self)))]
+        if not -len(self) <= i < len(self):
+            raise IndexError(f"run {i} of a sweep of {len(self)}")
+        return self._run(i % len(self))
+
+    def __iter__(self) -> Iterator[RunSpec]:
+        index = self._first
+        for point in itertools.product(*self._cells):
+            varying = {name: value for cell in point for _, name, value, *_ in cell}
+            for repetition, seed in enumerate(self._seeds):
+                yield RunSpec(index, self.keys[index - self._first], self.names[index - self._first], seed,
+                              repetition, self._base, varying, self._trial)
+                index += 1
+
+    def _run(self, i: int) -> RunSpec:
+        point, repetition = divmod(i, len(self._seeds))
+        at = []
+        for axis in reversed(self._cells):
+            point, position = divmod(point, len(axis))
+            at.append(axis[position])
+        varying = {name: value for cell in reversed(at) for _, name, value, *_ in cell}
+        return RunSpec(self._first + i, self.keys[i], self.names[i], self._seeds[repetition], repetition,
+                       self._base, varying, self._trial)
+
+
+def run_keys(runs: Sequence[RunSpec]) -> list[str]:
+    """The runs' keys, in order, without building a run of a SweepRuns."""
+    return runs.keys if isinstance(runs, SweepRuns) else [run.key for run in runs]
+
+
+def run_names(runs: Sequence[RunSpec]) -> list[str]:
+    """The runs' names, in order, without building a run of a SweepRuns."""
+    return runs.names if isinstance(runs, SweepRuns) else [run.name for run in runs]
+
+
+def _expand(spec: ExperimentSpec, values: dict[str, Any], trial: int | None, first_index: int) -> SweepRuns:
     """The runs at every grid point and repetition, with `values` (a trial's) fixed. Each value's part of
     the key's canonical JSON and of the name is made once, not once per run, and the cycle collector
     waits (nothing here makes a cycle): a million runs take seconds, and `run_key` of any run's
@@ -77,7 +134,7 @@ def _expand(spec: ExperimentSpec, values: dict[str, Any], trial: int | None, fir
             gc.enable()
 
 
-def _expanded(spec: ExperimentSpec, values: dict[str, Any], trial: int | None, first_index: int) -> list[RunSpec]:
+def _expanded(spec: ExperimentSpec, values: dict[str, Any], trial: int | None, first_index: int) -> SweepRuns:
     base = {**spec.task.defaults(), **spec.params, **values}
     axes = [[[(name, value, written)] for value, written in zip(spec.grid[name], _written(spec, "grid")[name])]
             for name in spec.grid]
@@ -89,34 +146,45 @@ def _expanded(spec: ExperimentSpec, values: dict[str, Any], trial: int | None, f
     template = [_key_part(name, base[name]) if name in base else "" for name in order]
     task = json.dumps(spec.task.identity, **_KEY_JSON)
     prefix = f"trial{trial:04d}__" if trial is not None else ""
-    cells = [[_cell(entry, slot) for entry in axis] for axis in axes] or [[[]]]
-    runs: list[RunSpec] = []
-    for outer in itertools.product(*cells[:-1]):          # the last axis varies fastest, as in the file
-        outer_parts, outer_varying, outer_label, outer_lossy = _fill(list(template), {}, [], False, outer)
-        for last in cells[-1]:
-            combination = (*outer, last)
-            parts, varying, label, lossy = _fill(list(outer_parts), dict(outer_varying), list(outer_label),
-                                                 outer_lossy, (last,))
-            if lossy:    # two points whose readable forms agree must not share a name
-                label.append(_point_hash(combination))
-            params_json = '{"params":{' + ",".join(parts) + '},"seed":'
-            for repetition, seed in enumerate(spec.seeds):
-                key = hashlib.sha256(f'{params_json}{seed},"task":{task}}}'.encode()).hexdigest()[:12]
-                name = prefix + _name("__".join([*label, f"rep{repetition}"]), repetition)
-                runs.append(RunSpec(first_index + len(runs), key, name, seed, repetition, base, varying, trial))
-    return runs
+    cells = [[_cell(entry, slot) for entry in axis] for axis in axes]
+    seeds = list(spec.seeds)
+    endings = [(f',"seed":{seed},"task":{task}}}', f"rep{repetition}", repetition)
+               for repetition, seed in enumerate(seeds)]
+    last_axis = cells[-1] if cells else [[]]             # the last axis varies fastest, as in the file
+    slots = sorted(position for position, *_ in last_axis[0])
+    inner = [(tuple(part for _, _, _, part, _, _ in sorted(cell)), "__".join(text for *_, text, _ in cell),
+              any(lost for *_, lost in cell), cell) for cell in last_axis]
+    keys: list[str] = []
+    names: list[str] = []
+    sha256 = hashlib.sha256
+    for outer in itertools.product(*cells[:-1]):
+        parts, label, outer_lossy = _fill(list(template), [], False, outer)
+        pieces = [part.replace("%", "%%") for part in parts]
+        for position in slots:
+            pieces[position] = "%s"
+        params_format = '{"params":{' + ",".join(pieces) + "}"      # the last axis's parts left open
+        outer_stem = "".join(text + "__" for text in label)
+        for cell_parts, cell_text, lossy, last in inner:
+            params_json = params_format % cell_parts
+            stem = outer_stem + cell_text + "__" if cell_text else outer_stem
+            if lossy or outer_lossy:    # two points whose readable forms agree must not share a name
+                stem += _point_hash((*outer, last)) + "__"
+            for ending, rep, repetition in endings:
+                keys.append(sha256((params_json + ending).encode()).hexdigest()[:12])
+                name = stem + rep
+                names.append(prefix + (name if len(name) <= MAX_RUN_NAME else _name(name, repetition)))
+    return SweepRuns(keys, names, cells, seeds, base, trial, first_index)
 
 
-def _fill(parts: list[str], varying: dict[str, Any], label: list[str], lossy: bool,
-          cells: tuple[list[tuple], ...]) -> tuple[list[str], dict[str, Any], list[str], bool]:
-    """Add the cells' key parts, values and readable parts to those given."""
+def _fill(parts: list[str], label: list[str], lossy: bool,
+          cells: tuple[list[tuple], ...]) -> tuple[list[str], list[str], bool]:
+    """Add the cells' key parts and readable parts to those given."""
     for cell in cells:
-        for position, name, value, part, text, lost in cell:
+        for position, _, _, part, text, lost in cell:
             parts[position] = part
-            varying[name] = value
             label.append(text)
             lossy = lossy or lost
-    return parts, varying, label, lossy
+    return parts, label, lossy
 
 
 def _cell(entry: list[tuple[str, Any, Any]], slot: dict[str, int]) -> list[tuple]:

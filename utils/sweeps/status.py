@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from neuro.utils.atomic import read_json
+from neuro.utils.sweeps.ledger import LatestEvents
 from neuro.utils.sweeps.process import process_alive
-from neuro.utils.sweeps.run_home import files_of, missing
-from neuro.utils.sweeps.runs import RunSpec
+from neuro.utils.sweeps.run_home import FilesGone, files_of
+from neuro.utils.sweeps.runs import RunSpec, run_keys, run_names
 from neuro.utils.sweeps.states import ACTIVE, ORDER, State
 from neuro.utils.sweeps.sweep import Sweep
 
@@ -60,32 +61,50 @@ def _alive(pid: int | None, start: float | None) -> bool:
     return seen[1]
 
 
-def sweep_status(sweep: Sweep) -> list[RunStatus]:
+@dataclass
+class SweepStatus:
+    """Where each run of a sweep stands: its state, read for every run; the rest of its row (duration,
+    metric, job, error) when asked for, so that a sweep of a million runs costs a state each."""
+
+    sweep: Sweep
+    latest: LatestEvents
+    states: list[str]
+
+    def __len__(self) -> int:
+        return len(self.states)
+
+    def row(self, index: int) -> RunStatus:
+        """The run at `index` with what its last event says."""
+        run, state = self.sweep.runs[index], self.states[index]
+        if state == State.PLANNED:
+            return RunStatus(run, state)
+        event = self.latest[run.key]
+        name = self.sweep.spec.metric.name
+        metric = (event.get("metrics") or {}).get(name) if name else None
+        error = (event.get("error") or "").strip().splitlines()[-1:] or [None]
+        return RunStatus(run, state, _duration(self.sweep, run, event, state), metric, event.get("job_id"), error[0])
+
+
+def sweep_status(sweep: Sweep) -> SweepStatus:
     latest = sweep.latest()
-    gone = missing(sweep, latest)
-    out = []
+    gone = FilesGone(sweep)
+    keys = run_keys(sweep.runs)
+    states = []
     by_line: dict[int, str] = {}          # a batch line's runs share its state: read it once
-    for run in sweep.runs:
-        shared = latest.shared(run.key)
+    for key, name, shared in zip(keys, run_names(sweep.runs), latest.shared_each(keys)):
         state: str | None
         if shared is None:
             state = State.PLANNED
-        elif run.key in gone:
-            state = State.MISSING
         elif (state := by_line.get(id(shared))) is None:
             state = by_line[id(shared)] = effective_state(shared)
-        if state == State.PLANNED:
-            out.append(RunStatus(run, state))
-            continue
-        event = latest[run.key]
-        metric = (event.get("metrics") or {}).get(sweep.spec.metric.name) if sweep.spec.metric.name else None
-        error = (event.get("error") or "").strip().splitlines()[-1:] or [None]
-        out.append(RunStatus(run, state, _duration(sweep, run, event, state), metric, event.get("job_id"), error[0]))
-    return out
+        if state == State.DONE and shared is not None and gone(key, name, shared):
+            state = State.MISSING
+        states.append(state)
+    return SweepStatus(sweep, latest, states)
 
 
-def state_counts(statuses: list[RunStatus] | list[str]) -> str:
-    counts = Counter(s if isinstance(s, str) else s.state for s in statuses)
+def state_counts(states: list[str]) -> str:
+    counts = Counter(states)
     return ", ".join(f"{counts[state]} {state}" for state in ORDER if counts[state])
 
 

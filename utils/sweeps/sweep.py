@@ -4,6 +4,7 @@ from __future__ import annotations
 import hashlib
 import json
 import subprocess
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,7 @@ from neuro.utils.sweeps.workspace import Workspace
 @dataclass
 class Sweep:
     spec: ExperimentSpec
-    runs: list[RunSpec]
+    runs: Sequence[RunSpec]        # a grid's SweepRuns; a search's list, grown as trials are asked for
     workspace: Workspace
     git: dict[str, Any] = field(default_factory=dict)
 

@@ -6,7 +6,7 @@ import multiprocessing
 from collections import Counter
 from pathlib import Path
 
-from neuro.utils.sweeps.ledger import Ledger
+from neuro.utils.sweeps.ledger import Ledger, batch
 
 
 def _append_many(path: str, writer: int, count: int) -> None:
@@ -52,3 +52,22 @@ def test_events_filter_by_experiment_exactly(tmp_path: Path) -> None:
     assert [e["key"] for e in ledger.events("a/b")] == ["1"]
     assert len(list(ledger.events())) == 3
     assert list(Ledger(tmp_path / "missing.jsonl").events()) == []
+
+
+def test_a_batch_line_reads_as_one_event_per_run_and_an_older_one_too(tmp_path: Path) -> None:
+    ledger = Ledger(tmp_path / "ledger.jsonl")
+    runs = [("k1", "x=1__rep0"), ("k2", "x=2__rep0"), ("k3", "x=3__rep0")]
+    ledger.append(batch({"experiment": "a/b", "state": "queued"}, runs, {"job_id": ["7_0", "7_1", "7_2"]}))
+    line = json.loads(ledger.path.read_text())
+    assert line["keys"] == "k1/k2/k3" and line["runs"] == "x=1__rep0/x=2__rep0/x=3__rep0"   # one string each
+    older = {"experiment": "a/b", "state": "running", "keys": ["k3"], "runs": ["x=3__rep0"], "each": {}}
+    with open(ledger.path, "a") as handle:    # a batch line as written before: lists of keys and names
+        handle.write(json.dumps(older) + "\n")
+    events = list(ledger.events("a/b"))
+    assert [(e["key"], e["run"], e["state"], e.get("job_id")) for e in events] == [
+        ("k1", "x=1__rep0", "queued", "7_0"), ("k2", "x=2__rep0", "queued", "7_1"),
+        ("k3", "x=3__rep0", "queued", "7_2"), ("k3", "x=3__rep0", "running", None)]
+    latest = ledger.latest("a/b")
+    assert latest["k2"] == {**events[1], "time": latest["k2"]["time"], "host": latest["k2"]["host"]}
+    assert latest.shared_each(["k1", "k2", "k3", "k4"])[:2] == [latest.shared("k1")] * 2
+    assert [latest.state(k) for k in ("k1", "k3", "k4")] == ["queued", "running", None]
