@@ -9,7 +9,7 @@ from typing import Annotated, Any, NoReturn
 
 import typer
 
-from neuro.cli import data, project, results, run, status, tasks, tb
+from neuro.cli import data, project, remote, results, run, status, tasks, tb
 from neuro.cli.help import Command, Group
 from neuro.utils.errors import NeuroError
 from neuro.utils.execution.streams import protect_standard_streams
@@ -52,6 +52,7 @@ app.command(cls=Command)(tasks.tasks)
 app.command(cls=Command)(project.configs)
 app.command(cls=Command)(project.init)
 app.add_typer(data.build(), name="data")
+app.add_typer(remote.build(), name="remote")
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -206,7 +206,7 @@ def test_shell_completion_of_commands_options_and_choices(tmp_path: Path) -> Non
         return subprocess.run([sys.executable, "-m", "neuro.cli.main"], env=env, cwd=tmp_path, capture_output=True,
                               text=True, timeout=60).stdout.split()
 
-    assert complete("neuro re") == ["results"]
+    assert complete("neuro re") == ["results", "remote"]
     assert complete("neuro run x.yaml --backend s") == ["slurm", "sge"]
     # the option takes no value: the shell is the one it is started from (shellingham looks at the parents)
     shown = subprocess.run(["bash", "-c", f"{shlex.quote(sys.executable)} -m neuro.cli.main --show-completion; true"],

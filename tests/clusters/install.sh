@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Install the schedulers the cluster tests run against (Slurm + munge, Son of Grid Engine), as root.
+# Install the schedulers the cluster tests run against (Slurm + munge, Son of Grid Engine) and the OpenSSH
+# server and rsync the remote tests log in to, as root.
 # Does nothing when they are already installed; exits 0 without installing when not root or no apt,
 # and the cluster tests then skip with the reason.
 set -uo pipefail
@@ -10,6 +11,8 @@ fi
 need=()
 command -v slurmctld >/dev/null || need+=(slurm-wlm munge)
 command -v qsub >/dev/null || [ -x /usr/lib/gridengine/sge_qmaster ] || need+=(gridengine-master gridengine-exec gridengine-client)
+[ -x /usr/sbin/sshd ] || need+=(openssh-server)
+command -v rsync >/dev/null || need+=(rsync)
 [ ${#need[@]} -eq 0 ] && exit 0
 host=$(hostname -s)
 for package in gridengine-common gridengine-master gridengine-client; do
@@ -20,5 +23,5 @@ done | debconf-set-selections
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq >/dev/null 2>&1 || true
 apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null 2>&1 \
-    || echo "could not install ${need[*]}; the cluster tests will skip" >&2
+    || echo "could not install ${need[*]}; the cluster and remote tests will skip" >&2
 exit 0

@@ -1,0 +1,130 @@
+"""A real OpenSSH server on 127.0.0.1 as a remote login node, for tests and benchmarks.
+
+Follows shared/CLUSTERS.md: a private sshd on a free port with host and user keys made for the test,
+and a client config (its own known_hosts, host keys checked) that `--ssh-option=-F --ssh-option=CFG`
+hands to neuro. Raises Unavailable (tests skip with the reason) where sshd cannot start.
+"""
+from __future__ import annotations
+
+import getpass
+import os
+import shutil
+import socket
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from tests.clusters.daemons import Unavailable
+
+SSHD = Path("/usr/sbin/sshd")
+
+SERVER_CONFIG = """\
+ListenAddress 127.0.0.1
+Port {port}
+HostKey {dir}/host_key
+PidFile {dir}/sshd.pid
+AuthorizedKeysFile {dir}/authorized_keys
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+UsePAM no
+StrictModes no
+PermitRootLogin prohibit-password
+AllowUsers {user}
+"""
+
+CLIENT_CONFIG = """\
+Host {alias}
+    HostName 127.0.0.1
+    Port {port}
+    User {user}
+    IdentityFile {dir}/user_key
+    IdentitiesOnly yes
+    UserKnownHostsFile {dir}/known_hosts
+    GlobalKnownHostsFile /dev/null
+    StrictHostKeyChecking yes
+    BatchMode yes
+"""
+
+
+@dataclass
+class SshServer:
+    dir: Path
+    port: int
+    process: subprocess.Popen
+    alias: str = "neuro-test-login"
+
+    @property
+    def client_config(self) -> Path:
+        return self.dir / "ssh_config"
+
+    def ssh_options(self) -> list[str]:
+        """The `--ssh-option` values that make neuro's ssh use this server's client config."""
+        return ["-F", str(self.client_config)]
+
+    def new_host_key(self) -> None:
+        """Restart the server with a new host key (what a reinstalled login node looks like)."""
+        self.stop()
+        (self.dir / "host_key").unlink()
+        (self.dir / "host_key.pub").unlink()
+        _keygen(self.dir / "host_key")
+        self.process = _serve(self.dir, self.port)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+
+
+def start_sshd(workdir: Path) -> SshServer:
+    """sshd on a free port of 127.0.0.1 letting this user in with a key made here, and a client config."""
+    if os.geteuid() != 0:
+        raise Unavailable("a private sshd needs root here")
+    if not SSHD.exists() or not shutil.which("ssh") or not shutil.which("rsync"):
+        raise Unavailable("openssh-server, ssh or rsync not installed (tests/clusters/install.sh installs them)")
+    Path("/run/sshd").mkdir(exist_ok=True)          # sshd refuses to start without it
+    workdir.mkdir(parents=True, exist_ok=True)
+    workdir.chmod(0o755)
+    _keygen(workdir / "host_key")
+    _keygen(workdir / "user_key")
+    shutil.copy(workdir / "user_key.pub", workdir / "authorized_keys")
+    port = _free_port()
+    user = getpass.getuser()
+    (workdir / "sshd_config").write_text(SERVER_CONFIG.format(port=port, dir=workdir, user=user))
+    server = SshServer(workdir, port, _serve(workdir, port))
+    server.client_config.write_text(CLIENT_CONFIG.format(alias=server.alias, port=port, user=user, dir=workdir))
+    host_key = (workdir / "host_key.pub").read_text().split()
+    (workdir / "known_hosts").write_text(f"[127.0.0.1]:{port} {host_key[0]} {host_key[1]}\n")
+    return server
+
+
+def _serve(workdir: Path, port: int) -> subprocess.Popen:
+    config = workdir / "sshd_config"
+    checked = subprocess.run([str(SSHD), "-t", "-f", str(config)], capture_output=True, text=True)
+    if checked.returncode != 0:
+        raise Unavailable(f"sshd refused its config: {checked.stderr.strip()}")
+    process = subprocess.Popen([str(SSHD), "-f", str(config), "-D", "-e"], stdout=subprocess.DEVNULL,
+                               stderr=open(workdir / "sshd.log", "ab"))
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                return process
+        if process.poll() is not None:
+            raise Unavailable(f"sshd exited: {(workdir / 'sshd.log').read_text()[-300:]}")
+        time.sleep(0.05)
+    process.kill()
+    raise Unavailable("sshd did not listen within 20 s")
+
+
+def _keygen(path: Path) -> None:
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(path)], check=True)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]

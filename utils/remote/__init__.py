@@ -1,0 +1,1 @@
+"""Remotes: login nodes reached over ssh, the project sent there, its results brought home."""
