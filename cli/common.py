@@ -20,6 +20,11 @@ ExperimentArg = Annotated[Path, typer.Argument(metavar="FILE", help="The experim
 SetOption = Annotated[Optional[list[str]], typer.Option(
     "--set", metavar="KEY=VALUE", help="Override a field of the file, e.g. --set params.lr=0.02 (repeatable).")]
 
+RemoteOption = Annotated[Optional[str], typer.Option(
+    "--remote", metavar="NAME", help="Do it on a remote (see `neuro remote`): the project is sent there first.",
+    show_default=False)]
+INVOCATION: list[str] = []     # the command's arguments as given (main() records them): --remote passes them on
+
 LARGE_SWEEP = 100_000
 MaxRunsOption = Annotated[Optional[int], typer.Option(
     "--max-runs", min=1, metavar="N", help="Allow a sweep of up to N runs (the file's max_runs; default 100000).")]
@@ -76,3 +81,10 @@ def _check_data(sweep: Sweep, experiment: Path) -> None:
             check(sweep.spec.task.make_params(params), sweep.workspace.data)
         except NeuroError as err:
             raise NeuroError(f"{experiment}: {err}") from None
+
+
+def on_remote(remote: str | None, experiment: Path) -> None:
+    """With --remote NAME: send the project there, run the same command there and exit with its code."""
+    if remote is not None:
+        from neuro.utils.remote.forward import forward
+        raise typer.Exit(forward(remote, INVOCATION, experiment))

@@ -9,7 +9,7 @@ from typing import Annotated, Any, NoReturn
 
 import typer
 
-from neuro.cli import data, project, remote, results, run, status, tasks, tb
+from neuro.cli import common, data, project, remote, results, run, status, tasks, tb
 from neuro.cli.help import Command, Group
 from neuro.utils.errors import NeuroError
 from neuro.utils.execution.streams import protect_standard_streams
@@ -63,6 +63,7 @@ def main(argv: list[str] | None = None) -> None:
     # Started from a script's background job (`neuro run x.yaml &`), SIGINT arrives ignored; restore
     # Ctrl-C so that `neuro cancel` (which sends it) and a terminal can always stop a run.
     signal.signal(signal.SIGINT, signal.default_int_handler)
+    common.INVOCATION[:] = args
     protect_standard_streams()  # a closed pipe (`neuro run x.yaml | head`) never stops a sweep
     try:
         code = app(args=args, prog_name="neuro", standalone_mode=False)

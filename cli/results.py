@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from neuro.cli.common import ExperimentArg, MaxRunsOption, SetOption, load, warn_stale_card
+from neuro.cli.common import ExperimentArg, MaxRunsOption, RemoteOption, SetOption, load, on_remote, warn_stale_card
 from neuro.utils.errors import NeuroError, did_you_mean
 from neuro.utils.reporting.results import aggregate, metric_names, render, table_rows
 from neuro.utils.reporting.table import print_table
@@ -30,7 +30,7 @@ class Format(str, Enum):
     json = "json"
 
 
-def results(experiment: ExperimentArg, set_: SetOption = None, max_runs: MaxRunsOption = None,
+def results(experiment: ExperimentArg, set_: SetOption = None, max_runs: MaxRunsOption = None, remote: RemoteOption = None,
             format: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.table,
             stat: Annotated[Statistic, typer.Option(
                 "--stat", help="mean: mean ± std (n); median: median [10th, 90th percentile] (n).")] = Statistic.mean,
@@ -51,6 +51,7 @@ def results(experiment: ExperimentArg, set_: SetOption = None, max_runs: MaxRuns
             = Test.wilcoxon) -> None:
     """One row per grid point: metrics over repetitions, best first (or one row per run with --runs; or,
     with --compare, whether differences between a parameter's values are real)."""
+    on_remote(remote, experiment)
     sweep = load(experiment, set_, max_runs=max_runs, import_code=False, writes="--plot" if plot else None)
     warn_stale_card(sweep, experiment)
     if compare:

@@ -6,7 +6,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from neuro.cli.common import Backend, ExperimentArg, MaxRunsOption, SetOption, load
+from neuro.cli.common import Backend, ExperimentArg, MaxRunsOption, RemoteOption, SetOption, load, on_remote
 from neuro.utils.errors import NeuroError
 from neuro.utils.reporting.table import counted, print_table
 from neuro.utils.sweeps.plan import plan_runs
@@ -20,11 +20,13 @@ class Rerun(str, Enum):
     all = "all"
 
 
-def run(experiment: ExperimentArg, set_: SetOption = None, max_runs: MaxRunsOption = None, backend: BackendOption = None,
+def run(experiment: ExperimentArg, set_: SetOption = None, max_runs: MaxRunsOption = None, remote: RemoteOption = None,
+        backend: BackendOption = None,
         rerun: Annotated[Optional[Rerun], typer.Option(help="Also run failed runs, or all runs, from scratch.")] = None,
         workers: Annotated[Optional[int], typer.Option(min=1, metavar="N", help="Local worker processes.")] = None,
         wait: Annotated[bool, typer.Option("--wait", help="Cluster: block until every run ends.")] = False) -> None:
     """Run an experiment: skip done runs, resume interrupted ones, run or submit the rest."""
+    on_remote(remote, experiment)
     from neuro.utils.backends.dispatch import GridSource, dispatch
     from neuro.utils.backends.executor import LaunchOptions, executor_named
     sweep = load(experiment, set_, max_runs=max_runs, check_data=True, writes="`neuro run`")
@@ -103,13 +105,14 @@ def _not_run_here(ends, experiment) -> bool:
 PLAN_ROWS = 50       # a larger sweep's plan shows its first and last runs (--all: every run)
 
 
-def plan(experiment: ExperimentArg, set_: SetOption = None, max_runs: MaxRunsOption = None,
+def plan(experiment: ExperimentArg, set_: SetOption = None, max_runs: MaxRunsOption = None, remote: RemoteOption = None,
          backend: BackendOption = None,
          all_: Annotated[bool, typer.Option("--all", help=f"List every run (a sweep of more than {PLAN_ROWS} "
                                                           "shows its first and last runs).")] = False) -> None:
     """List the runs an experiment expands into, with their state and what changed since their folder's
     last run; for a cluster backend also print the exact job script(s) that `neuro run` would submit.
     Runs and writes nothing."""
+    on_remote(remote, experiment)
     from collections import Counter
 
     from neuro.utils.backends.executor import executor_named
@@ -172,8 +175,10 @@ def _plan_search(sweep, chosen, to_run: list) -> None:
         print(script)
 
 
-def cancel(experiment: ExperimentArg, set_: SetOption = None, max_runs: MaxRunsOption = None) -> None:
+def cancel(experiment: ExperimentArg, set_: SetOption = None, max_runs: MaxRunsOption = None,
+           remote: RemoteOption = None) -> None:
     """Cancel the experiment's queued and running runs (scancel / qdel, or stop a local `neuro run`)."""
+    on_remote(remote, experiment)
     from neuro.utils.backends.cancel import cancel_sweep
     sweep = load(experiment, set_, max_runs=max_runs, import_code=False, writes="`neuro cancel`")
     report = cancel_sweep(sweep)

@@ -10,7 +10,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from neuro.cli.common import ExperimentArg, MaxRunsOption, SetOption, check_ledger, load, warn_stale_card
+from neuro.cli.common import ExperimentArg, MaxRunsOption, RemoteOption, SetOption, check_ledger, load, on_remote, warn_stale_card
 from neuro.utils.reporting.table import counted, print_table
 from neuro.utils.sweeps.ledger import LatestEvents, Ledger
 from neuro.utils.sweeps.states import ORDER, State
@@ -20,10 +20,11 @@ from neuro.utils.sweeps.workspace import Workspace
 STATUS_ROWS = 50      # a larger sweep lists the runs that are not done or planned, this many at most
 
 
-def status(experiment: ExperimentArg, set_: SetOption = None, max_runs: MaxRunsOption = None,
+def status(experiment: ExperimentArg, set_: SetOption = None, max_runs: MaxRunsOption = None, remote: RemoteOption = None,
            all_: Annotated[bool, typer.Option("--all", help=f"List every run (a sweep of more than {STATUS_ROWS} "
                                                             "lists those neither done nor planned).")] = False) -> None:
     """Counts per state and a table of the runs: state, duration, metric, job, last error."""
+    on_remote(remote, experiment)
     sweep = load(experiment, set_, max_runs=max_runs, import_code=False)
     warn_stale_card(sweep, experiment)
     statuses = sweep_status(sweep)

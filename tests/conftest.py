@@ -26,6 +26,14 @@ def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 
+@pytest.fixture
+def config_home(workspace: Path, tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """XDG_CONFIG_HOME of the test's own: its remotes file (neuro remote)."""
+    home = tmp_path_factory.mktemp("config")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home))
+    return home
+
+
 EVERY_EPOCH = "outputs: {checkpoint_s: 0, metrics_s: 0}\n"   # checkpoints and status at every epoch: tests of resuming
 
 

@@ -11,9 +11,13 @@ import os
 import shutil
 import socket
 import subprocess
+import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+
+import pytest
 
 from tests.clusters.daemons import Unavailable
 
@@ -31,7 +35,7 @@ UsePAM no
 StrictModes no
 PermitRootLogin prohibit-password
 AllowUsers {user}
-"""
+{set_env}"""
 
 CLIENT_CONFIG = """\
 Host {alias}
@@ -79,8 +83,9 @@ class SshServer:
                 self.process.kill()
 
 
-def start_sshd(workdir: Path) -> SshServer:
-    """sshd on a free port of 127.0.0.1 letting this user in with a key made here, and a client config."""
+def start_sshd(workdir: Path, env: dict[str, str] | None = None) -> SshServer:
+    """sshd on a free port of 127.0.0.1 letting this user in with a key made here (its sessions get
+    `env`: a scheduler's client settings), and a client config."""
     if os.geteuid() != 0:
         raise Unavailable("a private sshd needs root here")
     if not SSHD.exists() or not shutil.which("ssh") or not shutil.which("rsync"):
@@ -93,7 +98,8 @@ def start_sshd(workdir: Path) -> SshServer:
     shutil.copy(workdir / "user_key.pub", workdir / "authorized_keys")
     port = _free_port()
     user = getpass.getuser()
-    (workdir / "sshd_config").write_text(SERVER_CONFIG.format(port=port, dir=workdir, user=user))
+    set_env = "".join(f"SetEnv {key}={value}\n" for key, value in (env or {}).items())
+    (workdir / "sshd_config").write_text(SERVER_CONFIG.format(port=port, dir=workdir, user=user, set_env=set_env))
     server = SshServer(workdir, port, _serve(workdir, port))
     server.client_config.write_text(CLIENT_CONFIG.format(alias=server.alias, port=port, user=user, dir=workdir))
     host_key = (workdir / "host_key.pub").read_text().split()
@@ -128,3 +134,34 @@ def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+def serve_sshd(env: dict[str, str] | None = None) -> Iterator[SshServer]:
+    """A fixture's body: a server in a folder of its own; at the end the connections neuro left open
+    end, the server stops and its folder goes. Skips (fails in CI as root) where sshd cannot start."""
+    workdir = Path(tempfile.mkdtemp(prefix="neuro-sshd-"))
+    try:
+        server = start_sshd(workdir, env)
+    except Unavailable as reason:
+        if os.environ.get("CI") == "true" and os.geteuid() == 0:
+            pytest.fail(f"sshd should start in CI: {reason}")
+        pytest.skip(f"sshd unavailable: {reason}")
+    yield server
+    close_connections(server)
+    server.stop()
+    shutil.rmtree(workdir, ignore_errors=True)
+
+
+def close_connections(server: SshServer) -> None:
+    """End the shared connection neuro's ssh keeps open to the server."""
+    from neuro.utils.remote.ssh import control_dir
+    subprocess.run(["ssh", "-F", str(server.client_config), "-o", f"ControlPath={control_dir()}/%C", "-O", "exit",
+                    server.alias], capture_output=True, timeout=30)
+
+
+def add_remote(workspace: Path, server: SshServer, name: str, path: Path | str, *extra: str) -> None:
+    """`neuro remote add NAME` for the server, with the project's folder at `path` there."""
+    from tests.conftest import neuro
+    options = [f"--ssh-option={option}" for option in server.ssh_options()]
+    added = neuro("remote", "add", name, server.alias, f"--path={path}", *options, *extra, cwd=workspace)
+    assert added.returncode == 0, added.stderr

@@ -1,57 +1,23 @@
 """`neuro remote add|list|check`: the remotes file, and a real OpenSSH server on loopback as the login node."""
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 import pytest
 
 from neuro.utils.remote.remotes import load_remotes, remotes_file
-from tests.clusters.daemons import Unavailable
-from tests.clusters.sshd import SshServer, start_sshd
+from tests.clusters.sshd import SshServer, add_remote, close_connections, serve_sshd
 from tests.conftest import neuro
 
 PYTHON = sys.executable          # a Python with neuro's dependencies, runnable by the login node's user
 
 
-@pytest.fixture
-def config_home(workspace: Path, tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """XDG_CONFIG_HOME of the test's own: its remotes file."""
-    home = tmp_path_factory.mktemp("config")
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(home))
-    return home
-
-
 @pytest.fixture(scope="module")
 def login_node():
-    """sshd on a free port of 127.0.0.1; stopped (with the connections neuro left open) at the end."""
-    workdir = Path(tempfile.mkdtemp(prefix="neuro-sshd-"))
-    try:
-        server = start_sshd(workdir)
-    except Unavailable as reason:
-        if os.environ.get("CI") == "true" and os.geteuid() == 0:
-            pytest.fail(f"sshd should start in CI: {reason}")
-        pytest.skip(f"sshd unavailable: {reason}")
-    yield server
-    _close_connections(server)
-    server.stop()
-    shutil.rmtree(workdir, ignore_errors=True)
-
-
-def _close_connections(server: SshServer) -> None:
-    from neuro.utils.remote.ssh import control_dir
-    subprocess.run(["ssh", "-F", str(server.client_config), "-o", f"ControlPath={control_dir()}/%C", "-O", "exit",
-                    server.alias], capture_output=True, timeout=30)
-
-
-def _add(workspace: Path, server: SshServer, name: str, path: Path | str, *extra: str) -> None:
-    options = [f"--ssh-option={option}" for option in server.ssh_options()]
-    added = neuro("remote", "add", name, server.alias, f"--path={path}", *options, *extra, cwd=workspace)
-    assert added.returncode == 0, added.stderr
+    yield from serve_sshd()
 
 
 def test_add_writes_the_users_file_and_keeps_what_it_held(config_home: Path, workspace: Path) -> None:
@@ -96,7 +62,7 @@ def test_an_unknown_remote_names_the_file_and_how_to_add_it(config_home: Path, w
 def test_check_reports_what_the_login_node_has(login_node: SshServer, config_home: Path, workspace: Path,
                                                tmp_path_factory: pytest.TempPathFactory) -> None:
     project = tmp_path_factory.mktemp("remote-home") / "lab"
-    _add(workspace, login_node, "loop", project, f"--python={PYTHON}")
+    add_remote(workspace, login_node, "loop", project, f"--python={PYTHON}")
     checked = neuro("remote", "check", "loop", cwd=workspace)
     assert checked.returncode == 0, checked.stderr
     lines = checked.stdout.splitlines()
@@ -115,11 +81,11 @@ def test_check_reports_what_the_login_node_has(login_node: SshServer, config_hom
 
 def test_a_missing_python_and_an_unwritable_path_are_one_line_each(login_node: SshServer, config_home: Path,
                                                                     workspace: Path) -> None:
-    _add(workspace, login_node, "nopy", "/tmp/neuro-remote-x", "--python=/opt/none/bin/python")
+    add_remote(workspace, login_node, "nopy", "/tmp/neuro-remote-x", "--python=/opt/none/bin/python")
     refused = neuro("remote", "check", "nopy", cwd=workspace)
     assert refused.returncode == 2 and len(refused.stderr.splitlines()) == 1
     assert "remote nopy: python /opt/none/bin/python is not there; set `python:`" in refused.stderr
-    _add(workspace, login_node, "proc", "/proc/neuro/lab", f"--python={PYTHON}")
+    add_remote(workspace, login_node, "proc", "/proc/neuro/lab", f"--python={PYTHON}")
     refused = neuro("remote", "check", "proc", cwd=workspace)
     assert refused.returncode == 2 and "remote proc: /proc is not writable" in refused.stderr
 
@@ -128,7 +94,7 @@ def test_shell_metacharacters_in_a_path_stay_a_path(login_node: SshServer, confi
                                                     tmp_path: Path) -> None:
     witness = tmp_path / "pwned"
     path = f"/tmp/x; touch {witness}; echo $(touch {witness})`touch {witness}`"
-    _add(workspace, login_node, "odd", path, f"--python={PYTHON}")
+    add_remote(workspace, login_node, "odd", path, f"--python={PYTHON}")
     checked = neuro("remote", "check", "odd", cwd=workspace)
     assert checked.returncode == 0, checked.stderr
     assert f"path {path}: does not exist yet" in checked.stdout
@@ -146,9 +112,9 @@ def test_an_unreachable_remote_and_a_changed_host_key_are_refused(login_node: Ss
     assert refused.returncode == 2 and len(refused.stderr.splitlines()) == 1
     assert f"remote down: ssh {login_node.alias} failed:" in refused.stderr and "refused" in refused.stderr
 
-    _add(workspace, login_node, "moved", "/tmp/neuro-moved", f"--python={PYTHON}")
+    add_remote(workspace, login_node, "moved", "/tmp/neuro-moved", f"--python={PYTHON}")
     assert neuro("remote", "check", "moved", cwd=workspace).returncode == 0
-    _close_connections(login_node)           # a live connection would skip the key check
+    close_connections(login_node)           # a live connection would skip the key check
     login_node.new_host_key()
     refused = neuro("remote", "check", "moved", cwd=workspace)
     assert refused.returncode == 2 and len(refused.stderr.splitlines()) == 1
