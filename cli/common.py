@@ -41,6 +41,7 @@ def load(experiment: Path, overrides: list[str] | None, check_data: bool = False
     task's card is recorded for such readers unless not `record_task`. `max_runs` raises the size limit.
     A command that `writes` (its purpose, for the message) is refused at once in a read-only workspace."""
     from neuro.utils.experiment.tasks import write_card
+    from neuro.utils.sweeps.rekey import rekey
     workspace = Workspace.current()
     if writes:
         workspace.check_writable(writes)
@@ -50,6 +51,9 @@ def load(experiment: Path, overrides: list[str] | None, check_data: bool = False
     sweep = Sweep.build(load_spec(experiment, overrides, cards, import_code), workspace)
     if len(sweep.runs) > LARGE_SWEEP:
         gc.freeze()   # its runs live as long as the command: the cycle collector need not walk them again
+    if moved := rekey(sweep):
+        print(f"{sweep.spec.id}: {moved} run(s) keyed anew, by the task file's path in the project instead of on this "
+              "machine (so that the project gives the same keys wherever it is); their results stay", file=sys.stderr)
     if check_data:
         _check_data(sweep, experiment)
     task = sweep.spec.task

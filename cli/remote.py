@@ -5,8 +5,9 @@ from typing import Annotated, Optional
 
 import typer
 
+from neuro.cli.common import ExperimentArg, MaxRunsOption, SetOption, load
 from neuro.cli.help import Command, Group
-from neuro.utils.reporting.table import print_table
+from neuro.utils.reporting.table import counted, print_table
 from neuro.utils.sweeps.workspace import Workspace
 
 
@@ -47,6 +48,26 @@ def check(name: Annotated[str, typer.Argument(help="The remote's name.")]) -> No
     from neuro.utils.remote.remotes import find_remote
     for line in check_remote(find_remote(name)):
         print(line)
+
+
+def pull(experiment: ExperimentArg,
+         remote: Annotated[str, typer.Option("--remote", metavar="NAME", help="The remote it ran on.",
+                                             show_default=False)],
+         set_: SetOption = None, max_runs: MaxRunsOption = None,
+         checkpoints: Annotated[bool, typer.Option("--checkpoints", help="Also bring the runs' checkpoints.")] = False
+         ) -> None:
+    """Bring an experiment home from a remote: every run folder's config, status, result, metrics,
+    TensorBoard events and logs (checkpoints with --checkpoints) and its ledger events. Then status,
+    results, tb, ls and --plot work here, offline; a second pull brings only what changed."""
+    from neuro.utils.remote.pull import pull as pull_runs
+    from neuro.utils.remote.remotes import find_remote
+    from neuro.utils.sweeps.status import state_counts, sweep_status
+    found = find_remote(remote)
+    sweep = load(experiment, set_, max_runs=max_runs, import_code=False, writes="`neuro pull`")
+    pulled = pull_runs(found, sweep, checkpoints)
+    statuses = sweep_status(sweep)
+    print(f"{sweep.spec.id}: pulled from {found.name}: {counted(pulled.files, 'file')}, "
+          f"{counted(pulled.events, 'ledger event')} new; {counted(len(statuses), 'run')}: {state_counts(statuses.states)}")
 
 
 def build() -> typer.Typer:

@@ -7,3 +7,4 @@ from pathlib import Path
 PACKAGE_ROOT = Path(__file__).resolve().parents[1]   # holds cli/, utils/, experiments/ and configs/
 CONFIGS = PACKAGE_ROOT / "configs"                    # the experiment files that ship with neuro
 STARTER = PACKAGE_ROOT / "cli" / "starter"            # what `neuro init` writes
+OUTSIDE = ".outside"     # in a project sent to a remote: the files from outside it, at .outside/<absolute path>

@@ -72,6 +72,7 @@ class ExperimentSpec:
         if self.task.kind == "file":
             frozen["task_file"] = str(self.task.file)
             frozen["task_code"] = str(task_code or self.task.file)
+            frozen["task_identity"] = self.task.identity
         return frozen
 
 
@@ -86,7 +87,8 @@ def load_spec(path: str | Path, overrides: typing.Sequence[str] = (), cards: Pat
 
 
 def spec_from_frozen(frozen: dict) -> ExperimentSpec:
-    pinned = Pinned(Path(frozen["task_file"]), Path(frozen["task_code"])) if "task_file" in frozen else None
+    pinned = (Pinned(Path(frozen["task_file"]), Path(frozen["task_code"]), frozen.get("task_identity"))
+              if "task_file" in frozen else None)
     return parse_spec(frozen["raw"], Source(frozen["source"]), [Path(d) for d in frozen["base_dirs"]],
                       pinned=pinned, checked=frozen.get("checked"))
 

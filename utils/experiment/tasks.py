@@ -1,8 +1,10 @@
 """Find a task (built-in, a Python file, or a module) and read its parameter schema.
 
 A task file is looked up next to the experiment file first, then in the current directory; a path that
-names two different files is an error. The task's identity (part of every run key) is the resolved
-file, so two projects with the same `task: task.py:train` never share runs.
+names two different files is an error. The task's identity (part of every run key) is the file's
+path in the workspace (its absolute path when it lies outside): the same project gives the same keys
+wherever it sits (a laptop, a cluster's login node), while two projects with the same `task:
+task.py:train` never share runs.
 
 Reading a sweep's state (`neuro status`, `results`, `ls`) must not import the user's code: a broken or
 slow import would hide finished results. Whenever a task is imported its defaults are written to a
@@ -28,6 +30,8 @@ from neuro.utils.atomic import read_json, write_json
 from neuro.utils.errors import did_you_mean
 from neuro.utils.experiment.builtins import builtin_tasks
 from neuro.utils.experiment.yaml_source import Source
+from neuro.utils.layout import OUTSIDE
+from neuro.utils.sweeps.workspace import Workspace
 
 TaskFunction = Callable[[Any, Any], dict]
 TASK_FORMS = "a built-in task (see `neuro tasks`), 'path/to/file.py:function' or 'package.module:function'"
@@ -47,7 +51,7 @@ class Task:
 
     ref: str
     kind: str                               # "builtin", "file" or "module"
-    identity: str                           # what run keys name: built-in name, resolved file:function, module:function
+    identity: str                           # what run keys name: built-in name, file:function, module:function
     family: str                             # the default folder
     description: str
     params_class: type | None               # a dataclass, or None (a plain dict, or not imported)
@@ -59,6 +63,7 @@ class Task:
     stale_card: bool = False                # the task file changed since its card was written
     load_check: Callable[[], Callable[[Any, Path], None] | None] = lambda: None
     load_plots: Callable[[], Callable[..., list[Path]] | None] = lambda: None
+    former_identity: str | None = None      # a file in the workspace: its identity by absolute path, as keyed before
 
     def parameters(self) -> dict[str, ParamInfo]:
         if self.params_class is None:
@@ -80,10 +85,12 @@ class Task:
 
 @dataclass(frozen=True)
 class Pinned:
-    """A task file fixed by a frozen sweep: its identity, and the copy to import (a code snapshot)."""
+    """A task file fixed by a frozen sweep: the file, the copy to import (a code snapshot), and the
+    identity it had when frozen (None in sweeps frozen before identities were paths in the workspace)."""
 
     file: Path
     code: Path
+    identity: str | None = None
 
 
 def resolve_task(ref: Any, source: Source, base_dirs: Sequence[Path], cards: Path | None = None,
@@ -104,13 +111,19 @@ def resolve_task(ref: Any, source: Source, base_dirs: Sequence[Path], cards: Pat
         raise source.error("task", f"'{location}' is not a Python file", "name a .py file: path/to/file.py:function")
     path = pinned.file if pinned else locate_file(location, source, base_dirs) if is_file else None
     kind = "file" if path else "module"
-    identity = f"{path}:{function_name}" if path else ref
+    if path is None:
+        identity = ref
+    elif pinned:       # as when it was frozen (by absolute path in sweeps frozen before identities were relative)
+        identity = pinned.identity or f"{path}:{function_name}"
+    else:
+        identity = file_identity(path, function_name)
+    former = f"{path}:{function_name}" if path and identity != f"{path}:{function_name}" else None
     family = folder_name(path.parent.name if path else location.rsplit(".", 1)[0].rsplit(".", 1)[-1])
     if not import_code and cards is not None and (card := read_card(cards, identity)) is not None:
         stale = path is not None and card.get("file_sha") != _file_sha(path)
         return Task(ref=ref, kind=kind, identity=identity, family=family, description=card.get("description", ""),
                     params_class=None, metric=None, load_function=_not_imported, file=path,
-                    card_defaults=card["defaults"], stale_card=stale)
+                    card_defaults=card["defaults"], stale_card=stale, former_identity=former)
     module = (_import_file(pinned.code if pinned else path, location, source, base_dirs[-1]) if path
               else _import_module(location, source, base_dirs[-1]))
     function = getattr(module, function_name, None)
@@ -123,7 +136,7 @@ def resolve_task(ref: Any, source: Source, base_dirs: Sequence[Path], cards: Pat
                            "name a function defined as def train(params, ctx) -> dict")
     return Task(ref=ref, kind=kind, identity=identity, family=family,
                 description=(function.__doc__ or "").strip().split("\n")[0], params_class=_params_class(function),
-                metric=None, load_function=lambda: function, file=path or _module_file(module))
+                metric=None, load_function=lambda: function, file=path or _module_file(module), former_identity=former)
 
 
 def _not_a_task(function: Callable) -> str | None:
@@ -139,6 +152,18 @@ def _not_a_task(function: Callable) -> str | None:
     except TypeError:
         return f"it takes {signature}, not (params, ctx)"
     return None
+
+
+def file_identity(path: Path, function_name: str) -> str:
+    """A task file's identity: its path relative to the workspace, or absolute when it lies outside (a
+    file sent to a remote from outside the project keeps the absolute path it has where it came from)."""
+    try:
+        where = path.relative_to(Workspace.current().root).as_posix()
+    except ValueError:
+        return f"{path}:{function_name}"
+    if where.startswith(f"{OUTSIDE}/"):
+        where = where[len(OUTSIDE):]
+    return f"{where}:{function_name}"
 
 
 def locate_file(location: str, source: Source, base_dirs: Sequence[Path]) -> Path:

@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from neuro.utils.errors import NeuroError
+from neuro.utils.layout import OUTSIDE
 from neuro.utils.remote.remotes import Remote
 from neuro.utils.remote.ssh import SET_PATH, failure, run_script, ssh_command
 
 NEVER_SENT = ("training_data", "Data", ".git", ".venv", "__pycache__", ".pytest_cache", "build")
-OUTSIDE = ".outside"
 
 # $1: the project's path there. Makes it and prints it absolute.
 MAKE_FOLDER = SET_PATH + r'''
@@ -68,30 +68,47 @@ def send(remote: Remote, root: Path, extra: list[Path]) -> Sent:
     folder = made.stdout.strip().splitlines()[-1]
     files = project_files(root)
     outside = [p.resolve() for p in extra if remote_name(root, p).startswith(OUTSIDE)]
-    transferred = _rsync(remote, root, files, f"{folder}/")
+    transferred = _send(remote, root, files, f"{folder}/")
     if outside:
-        transferred += _rsync(remote, Path("/"), [str(p)[1:] for p in outside], f"{folder}/{OUTSIDE}/")
+        transferred += _send(remote, Path("/"), [str(p)[1:] for p in outside], f"{folder}/{OUTSIDE}/")
     return Sent(folder, len(files) + len(outside), transferred)
 
 
-def _rsync(remote: Remote, source: Path, names: list[str], target: str) -> int:
-    """rsync `names` (relative to `source`) to `target` on the remote over its ssh connection; how many
-    files travelled."""
+def fetch(remote: Remote, source: str, target: Path, folder: bool = False, exclude: list[str] | None = None,
+          optional: bool = False) -> int | None:
+    """Bring the remote's `source` (a file; with `folder`, a folder's content) to `target` here, only
+    what changed, each file written whole; how many files came (None: `optional` and not there)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    options = [f"--exclude={pattern}" for pattern in exclude or []]
+    destination = f"{target}/" if folder else str(target)
+    return _rsync(remote, [*options, f"{remote.host}:{source}", destination], missing_ok=optional)
+
+
+def _send(remote: Remote, source: Path, names: list[str], target: str) -> int:
+    """rsync `names` (relative to `source`) to `target` on the remote; how many files travelled."""
+    sent = _rsync(remote, ["--files-from=-", "--from0", f"{source}/", f"{remote.host}:{target}"], "\0".join(names))
+    return sent or 0
+
+
+def _rsync(remote: Remote, args: list[str], names: str = "", missing_ok: bool = False) -> int | None:
+    """rsync over the remote's ssh connection; how many files it wrote (None: the source is missing and
+    that is fine)."""
     ssh = ssh_command(remote)[:-2]               # up to the host, which rsync adds itself
-    command = ["rsync", "--archive", "--files-from=-", "--from0", "--itemize-changes", "--out-format=%i %n",
-               "-e", shlex.join(ssh), f"{source}/", f"{remote.host}:{target}"]
+    command = ["rsync", "--archive", "--itemize-changes", "--out-format=%i %n", "-e", shlex.join(ssh), *args]
     try:
-        result = subprocess.run(command, input="\0".join(names), capture_output=True, text=True)
+        result = subprocess.run(command, input=names, capture_output=True, text=True)
     except FileNotFoundError:
         raise NeuroError("rsync is not installed here; install it (e.g. apt install rsync)") from None
+    said = " ".join(result.stderr.split())[-300:]
+    if result.returncode == 23 and missing_ok and "No such file or directory" in said:
+        return None
     if result.returncode != 0:
-        said = " ".join(result.stderr.split())[-300:]
         if "command not found" in said or "rsync: not found" in said:
             raise NeuroError(f"remote {remote.name}: rsync is not installed on {remote.host}; ask its admins, or "
                              "install it in your home there")
-        raise NeuroError(f"remote {remote.name}: sending the project failed (rsync exit {result.returncode}: {said}); "
-                         f"check that `ssh {remote.host}` logs in and the path there is writable")
-    return sum(1 for line in result.stdout.splitlines() if line.startswith(("<f", ">f")))
+        raise NeuroError(f"remote {remote.name}: rsync failed (exit {result.returncode}: {said}); check that "
+                         f"`ssh {remote.host}` logs in and the paths there can be read and written")
+    return sum(1 for line in result.stdout.splitlines() if line[:2] in ("<f", ">f"))
 
 
 def _never_sent(name: str) -> bool:

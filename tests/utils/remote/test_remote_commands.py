@@ -2,13 +2,17 @@
 sshd on loopback), the command run there, its output and exit code here."""
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 
 from tests.clusters.sshd import SshServer, add_remote, serve_sshd
-from tests.conftest import neuro, toy_experiment
+from tests.conftest import ledger_events, neuro, toy_experiment
 
 
 @pytest.fixture(scope="module")
@@ -64,3 +68,45 @@ def test_an_unknown_remote_sends_nothing(config_home: Path, workspace: Path) -> 
     refused = neuro("run", str(exp), "--remote", "nowhere", cwd=workspace)
     assert refused.returncode == 2 and "no remote called 'nowhere'" in refused.stderr
     assert not (workspace / "training_data").exists()
+
+
+def test_pull_brings_the_experiment_home_once(remote_project: Path, workspace: Path) -> None:
+    exp = toy_experiment(workspace, grid="x: [1.0, 3.0]", repetitions=2)
+    assert neuro("run", str(exp), "--remote", "loop", cwd=workspace).returncode == 0
+    there = neuro("results", str(exp), "--remote", "loop", "-f", "csv", cwd=workspace).stdout
+    pulled = neuro("pull", str(exp), "--remote", "loop", cwd=workspace)
+    assert pulled.returncode == 0, pulled.stderr
+    assert "4 runs: 4 done" in pulled.stdout
+    local = workspace / "training_data" / "tasks" / "toy"
+    assert len(list(local.rglob("result.json"))) == 4 and len(list(local.rglob("events.out.tfevents.*"))) == 4
+    assert not list(local.rglob("checkpoints"))                         # only when asked for
+    assert neuro("results", str(exp), "-f", "csv", cwd=workspace).stdout == there
+    assert "4 runs: 4 done" in neuro("status", str(exp), cwd=workspace).stdout
+    ran = neuro("run", str(exp), cwd=workspace)
+    assert ran.returncode == 0 and "4 done, 0 to run" in ran.stdout                 # never run again here
+    again = neuro("pull", str(exp), "--remote", "loop", cwd=workspace)
+    assert "pulled from loop: 0 files, 0 ledger events new" in again.stdout
+    with_checkpoints = neuro("pull", str(exp), "--remote", "loop", "--checkpoints", cwd=workspace)
+    assert with_checkpoints.returncode == 0 and len(list(local.rglob("checkpoints/*.pt"))) >= 4
+
+
+def test_a_pull_killed_midway_completes_when_run_again(remote_project: Path, workspace: Path) -> None:
+    exp = toy_experiment(workspace, grid="x: [1.0]", repetitions=1)
+    assert neuro("run", str(exp), "--remote", "loop", cwd=workspace).returncode == 0
+    run_there = remote_project / "training_data" / "tasks" / "toy" / "x=1.0__rep0"
+    big = os.urandom(1 << 20) * 400                                     # 400 MB: the pull takes a while
+    (run_there / "big.bin").write_bytes(big)
+    pulling = subprocess.Popen([sys.executable, "-m", "neuro.cli.main", "pull", str(exp), "--remote", "loop"],
+                               cwd=workspace, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                               env={**os.environ, "NEURO_WORKSPACE": str(workspace)})
+    here = workspace / "training_data" / "tasks" / "toy" / "x=1.0__rep0"
+    deadline = time.monotonic() + 60
+    while not list(here.glob(".big.bin.*")) and time.monotonic() < deadline:     # rsync is writing it
+        time.sleep(0.02)
+    os.killpg(pulling.pid, signal.SIGKILL)
+    pulling.wait()
+    assert not (here / "big.bin").exists()                              # no half file under its name
+    done = neuro("pull", str(exp), "--remote", "loop", cwd=workspace)
+    assert done.returncode == 0 and "1 run: 1 done" in done.stdout
+    assert (here / "big.bin").read_bytes() == big
+    assert [e["state"] for e in ledger_events(workspace) if "state" in e].count("done") == 1   # once
