@@ -59,6 +59,7 @@ def build(workspace: Path, side: int, done: int, batched: bool, name: str = "mil
                    f"max_runs: {max(side * (other or side), 100_000)}\n")
     os.chdir(workspace)
     sweep = Sweep.build(load_spec(exp), Workspace(workspace))
+    sweep.freeze()                               # as `neuro run` does before its first run
     ledger = Ledger(workspace / "training_data" / "ledger.jsonl")
     gone = {"runner": 1, "runner_start": 1.0, "pid": 1, "pid_start": 1.0}     # a `neuro run` that has ended
     if batched:

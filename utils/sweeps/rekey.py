@@ -15,9 +15,8 @@ import os
 
 from neuro.utils.atomic import read_json, write_json
 from neuro.utils.sweeps.runs import run_keys, run_names
-from neuro.utils.sweeps.sweep import Sweep
+from neuro.utils.sweeps.sweep import KEYS_MARKER, Sweep
 
-MARKER = ".task_identity.json"
 RUN_FILES = ("status.json", "result.json", "config.json")
 
 
@@ -25,7 +24,7 @@ def rekey(sweep: Sweep) -> int:
     """Record the sweep's runs found under their former keys under their new ones (where the workspace
     can be written); how many were."""
     task = sweep.spec.task
-    marker = sweep.dir / MARKER
+    marker = sweep.dir / KEYS_MARKER
     if task.former_identity is None or not sweep.dir.is_dir() or marker.exists() or not os.access(sweep.dir, os.W_OK):
         return 0
     former_spec = dataclasses.replace(sweep.spec, task=dataclasses.replace(task, identity=task.former_identity))

@@ -19,6 +19,8 @@ from neuro.utils.sweeps.recovery import with_folders
 from neuro.utils.sweeps.runs import RunSpec, expand, experiment_dir, trial_runs
 from neuro.utils.sweeps.workspace import Workspace
 
+KEYS_MARKER = ".task_identity.json"   # the experiment's runs are keyed by the task file's path in the workspace
+
 
 @dataclass
 class Sweep:
@@ -79,6 +81,8 @@ class Sweep:
         path = self.dir / ".sweeps" / f"{digest}.json"
         if write and not path.exists():
             write_json(path, data)
+        if write and task.former_identity and not (self.dir / KEYS_MARKER).exists():   # keyed as now from the start
+            write_json(self.dir / KEYS_MARKER, {"task_identity": task.identity, "former": task.former_identity})
         return path
 
 

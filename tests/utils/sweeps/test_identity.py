@@ -3,6 +3,7 @@ failed before: an edited file must run what changed, and never reuse another key
 from __future__ import annotations
 
 import json
+import shutil
 import signal
 import textwrap
 from pathlib import Path
@@ -209,3 +210,44 @@ def test_status_and_results_never_import_the_task(workspace: Path) -> None:
     assert results.returncode == 0
     assert [row["metrics"]["s"]["mean"] for row in json.loads(results.stdout)] == [3, 4]
     assert neuro("ls", cwd=workspace, timeout=30).stdout.splitlines()[2].split()[1:3] == ["2", "2"]
+
+
+def test_a_project_moved_elsewhere_keeps_its_keys_and_results(workspace: Path, monkeypatch) -> None:
+    first = workspace / "home" / "ana" / "lab"
+    exp = _project(first / "experiments" / "my_lab")
+    assert neuro("run", str(exp), cwd=first).returncode == 0
+    keys = set(_states(first))
+    moved = workspace / "cluster" / "neuro" / "vision-lab"
+    moved.parent.mkdir(parents=True)
+    shutil.copytree(first, moved)
+    monkeypatch.setenv("NEURO_WORKSPACE", str(moved))
+    again = neuro("run", str(moved / "experiments" / "my_lab" / "exp.yaml"), cwd=moved)
+    assert again.returncode == 0 and "my_lab/exp: 2 runs: 2 done, 0 to run" in again.stdout
+    assert set(_states(moved)) == keys
+
+
+def test_runs_keyed_by_the_task_files_absolute_path_are_keyed_anew_and_stay_done(workspace: Path) -> None:
+    from neuro.utils.experiment.spec import load_spec
+    from neuro.utils.sweeps.runs import expand
+    exp = _project(workspace / "lab")
+    assert neuro("run", str(exp), cwd=workspace).returncode == 0
+    spec = load_spec(exp)
+    assert spec.task.identity == "lab/task.py:train"
+    assert spec.task.former_identity == f"{workspace / 'lab' / 'task.py'}:train"
+    spec.task.identity = spec.task.former_identity
+    pairs = {run.key: old.key for run, old in zip(expand(load_spec(exp)), expand(spec))}
+    ledger, folder = workspace / "training_data" / "ledger.jsonl", workspace / "training_data" / "lab" / "exp"
+    text = ledger.read_text()                              # the workspace as the former keys left it
+    for new, old in pairs.items():
+        text = text.replace(new, old)
+        for name in ("status.json", "result.json", "config.json"):
+            for path in folder.glob(f"*/{name}"):
+                path.write_text(path.read_text().replace(new, old))
+    ledger.write_text(text)
+    (folder / ".task_identity.json").unlink(missing_ok=True)
+    planned = neuro("plan", str(exp), cwd=workspace)
+    assert planned.returncode == 0 and "states: 2 done" in planned.stdout and "changed" not in planned.stdout
+    assert "lab/exp: 2 run(s) keyed anew" in planned.stderr
+    assert {_result(run_dir)["key"] for run_dir in folder.glob("x=*")} == set(pairs)
+    ran = neuro("run", str(exp), cwd=workspace)
+    assert "2 done, 0 to run" in ran.stdout and "keyed anew" not in ran.stderr     # once
