@@ -147,6 +147,8 @@ def plan(experiment: ExperimentArg, set_: SetOption = None, max_runs: MaxRunsOpt
     scripts = chosen.job_scripts(sweep, to_run)
     if scripts == []:
         print(f"\n# nothing to submit to {chosen.name}: every run is done or failed")
+    if scripts and (note := chosen.packing_note(sweep)):
+        print(f"packing ({chosen.name}): {note}")
     for number, (runs, script) in enumerate(scripts or [], 1):
         print(f"\n# {chosen.name} job script {number} of {len(scripts or [])} ({counted(runs, 'run')})")
         print(script)

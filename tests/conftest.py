@@ -45,14 +45,14 @@ def write_experiment(directory: Path, text: str, name: str = "exp.yaml") -> Path
 
 def toy_experiment(directory: Path, extra: str = "", name: str = "toy", grid: str = "x: [1.0, 2.0]",
                    repetitions: int = 2, params: str = "{}") -> Path:
-    return write_experiment(directory, f"""
+    return write_experiment(directory, textwrap.dedent(f"""
         name: {name}
         task: {TOY}:train
         repetitions: {repetitions}
         params: {params}
         grid: {{{grid}}}
         metric: {{name: score, mode: max}}
-        """ + textwrap.dedent(extra), name=f"{name}.yaml")
+        """) + textwrap.dedent(extra), name=f"{name}.yaml")
 
 
 def neuro(*args: str, cwd: Path, timeout: float = 300, env_path: str | None = None) -> subprocess.CompletedProcess:

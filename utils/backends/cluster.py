@@ -42,7 +42,13 @@ class ArrayRequest:
     code_dir: Path                # the frozen code, first on PYTHONPATH
     runs: list[RunSpec]
     log_dir: Path                 # the scheduler's own output (the runs' output goes to their directories)
+    per_task: int = 1             # runs each array task runs, one after another
     python: str = sys.executable
+
+    @property
+    def tasks(self) -> list[list[RunSpec]]:
+        """The runs of each array task, in array order."""
+        return [self.runs[start:start + self.per_task] for start in range(0, len(self.runs), self.per_task)]
 
     @property
     def job_name(self) -> str:
@@ -62,7 +68,11 @@ class ClusterExecutor(Executor):
 
     @abstractmethod
     def max_array_size(self, sweep: Sweep) -> int:
-        """The most runs one array job may carry."""
+        """The most tasks one array job may carry."""
+
+    @abstractmethod
+    def packing(self, sweep: Sweep) -> tuple[int, int | None]:
+        """Runs per array task, and the most tasks queued or running at once (None: no limit)."""
 
     @abstractmethod
     def render(self, request: ArrayRequest) -> str:
@@ -74,7 +84,7 @@ class ClusterExecutor(Executor):
 
     @abstractmethod
     def task_job_id(self, array_id: str, position: int, size: int) -> str:
-        """The job id of the array's task at `position` (0-based), as the scheduler names it."""
+        """The job id of the array's task at `position` (0-based) of `size` tasks, as the scheduler names it."""
 
     @abstractmethod
     def array_of(self, task_job_id: str) -> str:
@@ -100,17 +110,38 @@ class ClusterExecutor(Executor):
         """The runs cut into arrays: a search trial's runs together (its seeds and grid points, so that the
         scheduler's accounting names the trial), a grid's in arrays no larger than the scheduler allows."""
         stamp = time.strftime("%Y%m%d-%H%M%S")
-        size = self.max_array_size(sweep)
+        per_task = self.packing(sweep)[0]
+        size = self.max_array_size(sweep) * per_task
         trials = dict.fromkeys(r.trial for r in runs if r.trial is not None)
         groups = [[r for r in runs if r.trial == trial] for trial in trials]
         grid = [r for r in runs if r.trial is None]
         groups += [grid[start:start + size] for start in range(0, len(grid), size)]
-        return [ArrayRequest(sweep, *frozen, group, sweep.dir / ".jobs" / f"{stamp}-{_label(group, n)}")
+        return [ArrayRequest(sweep, *frozen, group, sweep.dir / ".jobs" / f"{stamp}-{_label(group, n)}", per_task)
                 for n, group in enumerate(groups)]
 
     def job_scripts(self, sweep: Sweep, runs: list[RunSpec]) -> list[tuple[int, str]]:
         requests = self.arrays(sweep, runs, self.frozen(sweep, write=False))
         return [(len(request.runs), self.render(request)) for request in requests]
+
+    def packing_note(self, sweep: Sweep) -> str | None:
+        per_task, most = self.packing(sweep)
+        parts = [f"{per_task} runs per array task, one after another (time limit {per_task} x "
+                 f"resources.time_min)"] if per_task > 1 else []
+        if most is not None:
+            parts.append(f"at most {counted(most, 'array task')} queued or running at once (the rest go out as "
+                         "tasks end, while --wait waits or at the next `neuro run`)")
+        return "; ".join(parts) or None
+
+    def room(self, sweep: Sweep, held: list[dict]) -> int | None:
+        """How many more runs may be submitted now under `max_jobs` (None: no limit): its tasks less the
+        live tasks of the runs the ledger holds queued or running (`held`, their last events)."""
+        per_task, most = self.packing(sweep)
+        if most is None:
+            return None
+        events = [e for e in held if self.holds(e)]
+        alive = self.live_jobs({e["array_job"] for e in events}) if events else set()
+        tasks = {e.get("job_id") or e["array_job"] for e in events if e["array_job"] in alive}
+        return max(most - len(tasks), 0) * per_task
 
     def holds(self, event: dict) -> bool:
         return event.get("backend") == self.name and event["state"] in WAITING and bool(event.get("array_job"))
@@ -143,6 +174,9 @@ class ClusterLaunch(Launch):
         self.total = total or most
         return most
 
+    def room(self) -> int | None:
+        return self.executor.room(self.sweep, list(self.sweep.latest().values()))
+
     def submit(self, runs: list[tuple[RunSpec, bool]], write: Write) -> None:
         for run, fresh in runs:
             if fresh:
@@ -150,10 +184,11 @@ class ClusterLaunch(Launch):
         submitted = []
         for request in self.executor.arrays(self.sweep, [run for run, _ in runs], self.frozen):
             array_id = self.executor.submit(request)
-            size = len(request.runs)
+            tasks = len(request.tasks)
+            job_ids = [self.executor.task_job_id(array_id, position // request.per_task, tasks)
+                       for position in range(len(request.runs))]
             write([self.sweep.batch_event(request.runs, State.QUEUED, array_job=array_id, backend=self.executor.name,
-                                          each={"job_id": [self.executor.task_job_id(array_id, position, size)
-                                                           for position in range(size)]})])
+                                          each={"job_id": job_ids})])
             submitted.append(array_id)
             if request.runs[0].trial is not None:
                 print(f"trial {request.runs[0].trial}: submitted {counted(len(request.runs), 'run')} to "

@@ -12,8 +12,9 @@ from collections.abc import Callable
 from neuro.utils.backends.executor import Executor, Launch, LaunchOptions, Write
 from neuro.utils.backends.holding import in_flight
 from neuro.utils.search.driver import SearchDriver, Told
+from neuro.utils.sweeps.ledger import state_of
 from neuro.utils.sweeps.plan import Plan, Rerun, plan_runs
-from neuro.utils.sweeps.recovery import recovered
+from neuro.utils.sweeps.recovery import SETTLED, recovered
 from neuro.utils.sweeps.run_home import arrange, missing
 from neuro.utils.sweeps.runs import RunSpec, runs_per_trial
 from neuro.utils.sweeps.sweep import Sweep
@@ -42,6 +43,7 @@ class GridSource(RunSource):
     def __init__(self, sweep: Sweep, rerun: Rerun, on_plan: Callable[[Plan], None]):
         self.sweep, self.rerun, self.on_plan = sweep, rerun, on_plan
         self.plan = Plan()
+        self.held_back: list[tuple[RunSpec, bool]] = []     # planned, waiting for room (a cluster's max_jobs)
 
     def start(self, launch: Launch) -> None:
         busy, changed = arrange(self.sweep)
@@ -53,11 +55,35 @@ class GridSource(RunSource):
                              {run.key for run in busy})
             plan.changed = {run.name: changed[run.name] for run, _ in plan.to_run if run.name in changed}
             plan.recovered = len(found)
+            room = launch.room() if plan.to_run else None
+            now = plan.to_run if room is None else plan.to_run[:room]
+            self.held_back = plan.to_run[len(now):]
+            plan.held_back = len(self.held_back)
             self.plan = plan
             self.on_plan(plan)
-            if plan.to_run:
-                launch.reserve(len(plan.to_run))
-                launch.submit(plan.to_run, write)
+            if now:
+                launch.reserve(len(now))
+                launch.submit(now, write)
+
+    def refill(self, launch: Launch) -> None:
+        """Submit held-back runs as room frees (while --wait waits), those no other process took since."""
+        if not self.held_back:
+            return
+        with self.sweep.ledger.exclusive() as write:
+            room = launch.room()
+            if not room:
+                return
+            latest = self.sweep.latest()
+            taken = in_flight(latest)
+            waiting = [(run, fresh) for run, fresh in self.held_back
+                       if run.key not in taken and state_of(latest, run.key) not in SETTLED]
+            now, self.held_back = waiting[:room], waiting[room:]
+            if now:
+                launch.submit(now, write)
+
+    @property
+    def done(self) -> bool:
+        return not self.held_back
 
 
 class SearchSource(RunSource):

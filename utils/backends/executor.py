@@ -39,6 +39,10 @@ class Launch(ABC):
         can carry at once (a pool: its workers)."""
         return most
 
+    def room(self) -> int | None:
+        """How many more runs may be submitted now (None: as many as there are)."""
+        return None
+
     @abstractmethod
     def submit(self, runs: list[tuple[RunSpec, bool]], write: Write) -> None:
         """Start `runs` ((run, fresh start?) pairs) and record them queued with `write`."""
@@ -71,6 +75,10 @@ class Executor(ABC):
     def job_scripts(self, sweep: Sweep, runs: list[RunSpec]) -> list[tuple[int, str]] | None:
         """The exact job scripts a launch would submit for `runs`, each with its number of runs (None:
         this executor submits no scripts)."""
+        return None
+
+    def packing_note(self, sweep: Sweep) -> str | None:
+        """How runs are packed into jobs, when it is not one run a job (for `neuro plan`)."""
         return None
 
     @abstractmethod

@@ -22,6 +22,8 @@ class SlurmOptions:
     qos: str | None = None                  # --qos
     array_parallelism: Positive = 64             # most array tasks running at once
     max_array_size: Positive = 1000              # split larger sweeps into several arrays (MaxArraySize)
+    runs_per_task: Positive = 1                  # runs one array task runs one after another
+    max_jobs: Positive | None = None             # most array tasks queued or running at once (MaxSubmitJobs)
     additional: dict = field(default_factory=dict)   # any other sbatch option, e.g. {constraint: v100}
 
 
@@ -30,4 +32,6 @@ class QsubOptions:
     queue: str | None = None                # -q
     parallel_env: str = "smp"               # SGE: -pe <parallel_env> <cpus>
     max_array_size: Positive = 75000             # split larger sweeps (SGE max_aj_tasks)
+    runs_per_task: Positive = 1                  # runs one array task runs one after another
+    max_jobs: Positive | None = None             # most array tasks queued or running at once
     additional: list[str] = field(default_factory=list)  # extra directive lines, e.g. ["-l mem_free=8G"]

@@ -3,6 +3,7 @@ script whose every value is shell-quoted. Paths (-o, -e, the script) go to qsub 
 through a directive line: schedulers parse quotes in directives differently."""
 from __future__ import annotations
 
+import dataclasses
 import re
 import shlex
 from pathlib import Path
@@ -17,12 +18,12 @@ set -u
 cd {workspace}
 keys=({keys})
 dirs=({dirs})
-i={index}
+i={first}
 mkdir -p "${{dirs[$i]}}"
 exec >>"${{dirs[$i]}}/scheduler.log" 2>&1
 export PYTHONPATH={code}"${{PYTHONPATH:+:$PYTHONPATH}}"
 export OMP_NUM_THREADS={cpus} MKL_NUM_THREADS={cpus}
-exec {python} -m neuro.utils.backends.job_entry {sweep_file} "${{keys[$i]}}" --backend {backend} --job-id "{job_id}"
+exec {python} -m neuro.utils.backends.job_entry {sweep_file} {task_keys} --backend {backend} --job-id "{job_id}"
 """
 
 
@@ -35,11 +36,17 @@ class QsubExecutor(ClusterExecutor):
     def max_array_size(self, sweep: Sweep) -> int:
         return _options(sweep).max_array_size
 
+    def packing(self, sweep: Sweep) -> tuple[int, int | None]:
+        options = _options(sweep)
+        return options.runs_per_task, options.max_jobs
+
     def directives(self, request: ArrayRequest) -> list[str]:
         """Name, array, queue and resources, in the dialect's words (paths go to qsub as arguments)."""
         queue = _options(request.sweep).queue
-        return [f"-N {request.job_name}", *self.array(len(request.runs)), *([f"-q {queue}"] if queue else []),
-                *self.resources(request.sweep.spec.resources, _options(request.sweep).parallel_env)]
+        resources = request.sweep.spec.resources
+        per_task = dataclasses.replace(resources, time_min=resources.time_min * request.per_task)
+        return [f"-N {request.job_name}", *self.array(len(request.tasks)), *([f"-q {queue}"] if queue else []),
+                *self.resources(per_task, _options(request.sweep).parallel_env)]
 
     def array(self, size: int) -> list[str]:
         raise NotImplementedError
@@ -56,7 +63,9 @@ class QsubExecutor(ClusterExecutor):
         body = BODY.format(workspace=q(str(request.sweep.workspace.root)),
                            keys=" ".join(run.key for run in request.runs),
                            dirs=" ".join(q(str(request.sweep.run_dir(run))) for run in request.runs),
-                           index=self.index, code=q(str(request.code_dir)),
+                           first=self.index if request.per_task == 1 else f"$(( ({self.index}) * {request.per_task} ))",
+                           task_keys='"${keys[$i]}"' if request.per_task == 1 else f'"${{keys[@]:$i:{request.per_task}}}"',
+                           code=q(str(request.code_dir)),
                            cpus=request.sweep.spec.resources.cpus, job_id=self.job_id,
                            python=q(request.python), sweep_file=q(str(request.sweep_file)), backend=self.name)
         return "\n".join(["#!/bin/bash", *directives, "", body])

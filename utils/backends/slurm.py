@@ -9,36 +9,43 @@ import sys
 from pathlib import Path
 
 from neuro.utils.backends.cluster import ArrayRequest, ClusterExecutor, SubmissionError, run_command
-from neuro.utils.backends.job_entry import run_job, succeeded
+from neuro.utils.backends.job_entry import run_jobs, succeeded
 from neuro.utils.execution.execute import JobRef
 from neuro.utils.execution.stopping import asked_to_stop, on_signal, request_stop, stop_requested
 from neuro.utils.sweeps.sweep import Sweep
 
 
 class SlurmRun:
-    """What submitit pickles for each array task: the job entry's run, plus Slurm's requeue."""
+    """What submitit pickles for each array task: the job entry's runs (one after another), plus Slurm's
+    requeue."""
 
-    def __init__(self, sweep_file: str, key: str):
-        self.sweep_file, self.key = sweep_file, key
+    def __init__(self, sweep_file: str, keys: list[str]):
+        self.sweep_file, self.keys = sweep_file, keys
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        if "keys" not in state:         # pickled for a job queued before tasks could run several runs
+            self.keys = [state["key"]]
 
     def __call__(self) -> str:
         import submitit
         signal.signal(signal.SIGTERM, _terminated)
         requeue = _RequeueAtCheckpoint()
         job_id = submitit.JobEnvironment().job_id
-        outcome = run_job(Path(self.sweep_file), self.key, JobRef("slurm", job_id.split("_")[0], job_id))
+        outcomes = run_jobs(Path(self.sweep_file), self.keys, JobRef("slurm", job_id.split("_")[0], job_id))
         requeue.now_if_warned()       # submitit's own handler: checkpoint() and requeue, then exit
         if stop_requested():
             sys.exit(-1)  # submitit's requeue in progress: leave without a result
-        if not succeeded(outcome):
-            raise RuntimeError(f"run {self.key} ended {outcome.label}: {outcome.error}")
-        return outcome.label
+        if failed := [f"run {key} ended {o.label}: {o.error}" for key, o in outcomes.items() if not succeeded(o)]:
+            raise RuntimeError("; ".join(failed))
+        return ", ".join(outcome.label for outcome in outcomes.values())
 
     def checkpoint(self, *args, **kwargs):
-        """Called by submitit on preemption or timeout: requeue; the run resumes from its checkpoint."""
+        """Called by submitit on preemption or timeout: requeue; the task's runs that are done are skipped
+        then, and the one cut off resumes from its checkpoint."""
         import submitit
         request_stop("preempted or timed out: requeued")
-        return submitit.helpers.DelayedSubmission(SlurmRun(self.sweep_file, self.key))
+        return submitit.helpers.DelayedSubmission(SlurmRun(self.sweep_file, self.keys))
 
 
 def _planning_executor() -> type:
@@ -93,6 +100,10 @@ class SlurmExecutor(ClusterExecutor):
     def max_array_size(self, sweep: Sweep) -> int:
         return sweep.spec.options("slurm").max_array_size
 
+    def packing(self, sweep: Sweep) -> tuple[int, int | None]:
+        options = sweep.spec.options("slurm")
+        return options.runs_per_task, options.max_jobs
+
     def executor(self, request: ArrayRequest, planning: bool = False):
         """submitit's executor with the sweep's resources; `planning` only renders scripts, so it needs no
         Slurm on this machine."""
@@ -101,7 +112,7 @@ class SlurmExecutor(ClusterExecutor):
         res, opts = spec.resources, spec.options("slurm")
         kind = _planning_executor() if planning else submitit.SlurmExecutor
         executor = kind(folder=request.log_dir / "%j", python=shlex.quote(request.python))
-        parameters = dict(job_name=request.job_name, time=math.ceil(res.time_min), cpus_per_task=res.cpus,
+        parameters = dict(job_name=request.job_name, time=math.ceil(res.time_min * request.per_task), cpus_per_task=res.cpus,
                           mem=f"{int(res.mem_gb * 1024)}M", array_parallelism=opts.array_parallelism,
                           setup=[f"export PYTHONPATH={shlex.quote(str(request.code_dir))}${{PYTHONPATH:+:$PYTHONPATH}}",
                                  f"export OMP_NUM_THREADS={res.cpus} MKL_NUM_THREADS={res.cpus}"],
@@ -116,15 +127,16 @@ class SlurmExecutor(ClusterExecutor):
 
     def render(self, request: ArrayRequest) -> str:
         executor = self.executor(request, planning=True)
-        if len(request.runs) > 1:
-            executor.parameters["map_count"] = len(request.runs)
+        if len(request.tasks) > 1:
+            executor.parameters["map_count"] = len(request.tasks)
         return executor._make_submission_file_text(executor._submitit_command_str, "plan")  # submitit pinned
 
     def submit(self, request: ArrayRequest) -> str:
         executor = self.executor(request)
         try:
             with executor.batch():
-                jobs = [executor.submit(SlurmRun(str(request.sweep_file), run.key)) for run in request.runs]
+                jobs = [executor.submit(SlurmRun(str(request.sweep_file), [run.key for run in task]))
+                        for task in request.tasks]
         except Exception as err:  # submitit wraps sbatch's refusal in its own errors
             raise SubmissionError(f"sbatch failed: {err}".replace("\n", " | ")) from None
         return jobs[0].job_id.split("_")[0]

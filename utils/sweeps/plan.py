@@ -24,6 +24,7 @@ class Plan:
     waiting: list[RunSpec] = field(default_factory=list)               # its folder in use by a run of another key
     changed: dict[str, str] = field(default_factory=dict)              # run name -> how it differs from its folder's
     recovered: int = 0                                                 # ends found in run folders, not in the ledger
+    held_back: int = 0                                                 # to run once a job slot frees (max_jobs)
 
     def summary(self) -> str:
         parts = [f"{len(self.done)} done"]
@@ -36,6 +37,9 @@ class Plan:
         notes = [f"{len(self.resumed)} resuming"] if self.resumed else []
         if self.changed:
             notes.append(f"{len(self.changed)} changed: {_common(self.changed)}")
+        if self.held_back:
+            notes.append(f"{self.held_back} of them once job slots free (max_jobs): while --wait waits, or at the "
+                         "next `neuro run`")
         parts.append(f"{len(self.to_run)} to run" + (f" ({'; '.join(notes)})" if notes else ""))
         return ", ".join(parts)
 

@@ -1,0 +1,132 @@
+"""Packed array tasks: `runs_per_task: K` runs K runs in each array task one after another (a requeued
+task skips what is done and resumes the run it was cut off in), `max_jobs: N` keeps at most N tasks
+queued or running. Scripts for every dialect; real Slurm and Grid Engine for the rest."""
+from __future__ import annotations
+
+import os
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from neuro.utils.backends.cluster import ArrayRequest
+from neuro.utils.backends.qsub import DIALECTS
+from neuro.utils.backends.slurm import SlurmExecutor
+from neuro.utils.experiment.spec import load_spec
+from neuro.utils.sweeps.sweep import Sweep
+from neuro.utils.sweeps.workspace import Workspace
+from tests.conftest import EVERY_EPOCH, ledger_events, neuro, toy_experiment
+
+SEVEN = "x: [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0]"
+
+
+def _status(run_dir: Path) -> dict:
+    import json
+    try:
+        return json.loads((run_dir / "status.json").read_text())
+    except (FileNotFoundError, ValueError):
+        return {}
+
+
+def _wait(condition, timeout: float = 180.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.3)
+
+
+def _request(root: Path, section: str, per_task: int) -> ArrayRequest:
+    exp = toy_experiment(root, grid=SEVEN, repetitions=1,
+                         extra=f"resources: {{time_min: 10}}\n{section}: {{runs_per_task: {per_task}}}\n")
+    sweep = Sweep.build(load_spec(exp), Workspace(root))
+    executor = SlurmExecutor() if section == "slurm" else DIALECTS["sge"]()
+    [request] = executor.arrays(sweep, list(sweep.runs), (root / "sweep.json", root / "code"))
+    return request
+
+
+@pytest.mark.parametrize("dialect", sorted(DIALECTS))
+def test_a_qsub_task_runs_its_share_of_the_keys(dialect: str, tmp_path: Path) -> None:
+    request = _request(tmp_path, "qsub", 3)
+    assert [len(task) for task in request.tasks] == [3, 3, 1]
+    script = DIALECTS[dialect]().render(request)
+    assert {"sge": "#$ -t 1-3", "pbs": "#PBS -J 0-2", "torque": "#PBS -t 0-2"}[dialect] in script
+    assert "00:30:00" in script                                       # 3 x time_min
+    probe = script.rsplit("exec ", 1)[0].replace('exec >>"${dirs[$i]}/scheduler.log" 2>&1', "")
+    probe += 'printf "%s\\n" "${keys[@]:$i:3}"\n'
+    keys = [run.key for run in request.runs]
+    for task in (1, 3):       # the second task and the last, shorter one
+        index = {"sge": task, "pbs": task - 1, "torque": task - 1}[dialect]
+        env = {"SGE_TASK_ID": str(index), "PBS_ARRAY_INDEX": str(index), "PBS_ARRAYID": str(index), "JOB_ID": "7",
+               "PBS_JOBID": "7", "PATH": "/usr/bin:/bin"}
+        out = subprocess.run(["bash", "-c", probe], capture_output=True, text=True, env=env, check=True).stdout
+        assert out.split() == keys[(task - 1) * 3:task * 3]
+
+
+def test_a_slurm_array_has_one_task_per_three_runs(tmp_path: Path) -> None:
+    request = _request(tmp_path, "slurm", 3)
+    script = SlurmExecutor().render(request)
+    assert "#SBATCH --array=0-2%3" in script and "#SBATCH --time=30" in script     # 3 tasks, 3 x 10 minutes
+
+
+def test_plan_shows_the_packing(tmp_path: Path) -> None:
+    exp = toy_experiment(tmp_path, grid=SEVEN, repetitions=1, extra="slurm: {runs_per_task: 3, max_jobs: 2}\n")
+    planned = neuro("plan", str(exp), "--backend", "slurm", cwd=tmp_path)
+    assert planned.returncode == 0, planned.stderr
+    assert ("packing (slurm): 3 runs per array task, one after another (time limit 3 x resources.time_min); at most "
+            "2 array tasks queued or running at once") in planned.stdout
+
+
+def test_seven_runs_in_three_tasks_all_end_done(cluster: str, tmp_path: Path) -> None:
+    section = "slurm" if cluster == "slurm" else "qsub"
+    exp = toy_experiment(tmp_path, grid=SEVEN, repetitions=1, params="{epochs: 1}",
+                         extra=f"{section}: {{runs_per_task: 3}}\n")
+    ran = neuro("run", str(exp), "--backend", cluster, "--wait", cwd=tmp_path)
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    assert "finished: 7 done" in ran.stdout
+    queued = [e for e in ledger_events(tmp_path) if e["state"] == "queued"]
+    tasks = [e["job_id"] for e in queued]
+    assert len(set(tasks)) == 3 and tasks[0] == tasks[2] != tasks[3] and tasks[5] != tasks[6]
+    running = {e["run"]: e["job_id"] for e in ledger_events(tmp_path) if e["state"] == "running"}
+    assert running["x=1.0__rep0"] == running["x=3.0__rep0"] == tasks[0]       # ran in the task they were queued in
+
+
+@pytest.mark.xdist_group("slurm")
+def test_a_requeued_task_skips_its_done_runs_and_resumes_the_one_cut_off(slurm, tmp_path: Path, monkeypatch) -> None:
+    for key, value in slurm.env.items():
+        monkeypatch.setenv(key, value)
+    exp = toy_experiment(tmp_path, grid="x: [1.0, 2.0, 3.0]", repetitions=1, params="{epochs: 8, sleep_s: 0.4}",
+                         extra=EVERY_EPOCH + "slurm: {runs_per_task: 3}\n")
+    assert neuro("run", str(exp), "--backend", "slurm", cwd=tmp_path).returncode == 0
+    second = tmp_path / "training_data" / "tasks" / "toy" / "x=2.0__rep0"
+    _wait(lambda: _status(second).get("state") == "running" and _status(second).get("step", -1) >= 2)
+    job = _status(second)["job_id"]
+    subprocess.run(["scontrol", "requeue", job], check=True, env={**os.environ, **slurm.env})
+    third = tmp_path / "training_data" / "tasks" / "toy" / "x=3.0__rep0"
+    _wait(lambda: _status(third).get("state") == "done")
+    states = {name: [e["state"] for e in ledger_events(tmp_path) if e.get("run") == name]
+              for name in ("x=1.0__rep0", "x=2.0__rep0", "x=3.0__rep0")}
+    assert states["x=1.0__rep0"] == ["queued", "running", "done"]                    # not run again
+    assert states["x=2.0__rep0"] == ["queued", "running", "interrupted", "running", "done"]
+    assert states["x=3.0__rep0"] == ["queued", "running", "done"]
+    assert "resumed from checkpoint last.pt (epoch" in (second / "stdout.log").read_text()
+
+
+def test_max_jobs_keeps_the_rest_until_tasks_end(cluster: str, tmp_path: Path) -> None:
+    section = "slurm" if cluster == "slurm" else "qsub"
+    exp = toy_experiment(tmp_path, grid="x: [1.0, 2.0, 3.0, 4.0, 5.0]", repetitions=1, params="{epochs: 1}",
+                         extra=f"{section}: {{runs_per_task: 2, max_jobs: 1}}\n")
+    ran = neuro("run", str(exp), "--backend", cluster, cwd=tmp_path)
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    assert "5 to run (3 of them once job slots free (max_jobs)" in ran.stdout
+    assert len([e for e in ledger_events(tmp_path) if e["state"] == "queued"]) == 2
+    waited = neuro("run", str(exp), "--backend", cluster, "--wait", cwd=tmp_path)
+    assert waited.returncode == 0, waited.stdout + waited.stderr
+    assert "5 runs: 5 done" in neuro("status", str(exp), cwd=tmp_path).stdout
+    events = ledger_events(tmp_path)
+    batches = [(e["time"], e["array_job"]) for e in events if e["state"] == "queued"]
+    assert len(batches) == 5 and len({array for _, array in batches}) == 3             # one task at a time
+    for start, array in batches:      # each array went out once no other task was queued or running
+        others = [e for e in events if e.get("array_job") not in (None, array) and e["time"] < start]
+        last = {e["key"]: e["state"] for e in others}
+        assert not {"queued", "running"} & set(last.values())
