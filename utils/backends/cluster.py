@@ -58,6 +58,7 @@ class ArrayRequest:
 
 class ClusterExecutor(Executor):
     submit_program: str           # the scheduler's submission command, which a login node has
+    status_program: str           # the command that lists its live jobs
     interrupted_hint = "stopped waiting: the jobs go on; `neuro status` follows them"
 
     def require(self, sweep: Sweep) -> None:
@@ -147,6 +148,8 @@ class ClusterExecutor(Executor):
         return event.get("backend") == self.name and event["state"] in WAITING and bool(event.get("array_job"))
 
     def live(self, events: list[dict]) -> set[str]:
+        if shutil.which(self.status_program) is None:     # not on that cluster (a laptop after `neuro pull`):
+            return {e["key"] for e in events}               # its jobs may well live, so they hold their runs
         alive = self.live_jobs({e["array_job"] for e in events})
         return {e["key"] for e in events if e["array_job"] in alive}
 

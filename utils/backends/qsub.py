@@ -29,6 +29,7 @@ exec {python} -m neuro.utils.backends.job_entry {sweep_file} {task_keys} --backe
 
 class QsubExecutor(ClusterExecutor):
     submit_program = "qsub"
+    status_program = "qstat"
     prefix = "#PBS"
     index = ""            # bash: the 0-based position in the array
     job_id = ""           # bash: this task's job id

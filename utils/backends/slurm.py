@@ -96,6 +96,7 @@ def _terminated(signum, frame) -> None:
 class SlurmExecutor(ClusterExecutor):
     name = "slurm"
     submit_program = "sbatch"
+    status_program = "squeue"
 
     def max_array_size(self, sweep: Sweep) -> int:
         return sweep.spec.options("slurm").max_array_size

@@ -77,25 +77,11 @@ def test_plan_shows_the_packing(tmp_path: Path) -> None:
             "2 array tasks queued or running at once") in planned.stdout
 
 
-def test_seven_runs_in_three_tasks_all_end_done(cluster: str, tmp_path: Path) -> None:
-    section = "slurm" if cluster == "slurm" else "qsub"
-    exp = toy_experiment(tmp_path, grid=SEVEN, repetitions=1, params="{epochs: 1}",
-                         extra=f"{section}: {{runs_per_task: 3}}\n")
-    ran = neuro("run", str(exp), "--backend", cluster, "--wait", cwd=tmp_path)
-    assert ran.returncode == 0, ran.stdout + ran.stderr
-    assert "finished: 7 done" in ran.stdout
-    queued = [e for e in ledger_events(tmp_path) if e["state"] == "queued"]
-    tasks = [e["job_id"] for e in queued]
-    assert len(set(tasks)) == 3 and tasks[0] == tasks[2] != tasks[3] and tasks[5] != tasks[6]
-    running = {e["run"]: e["job_id"] for e in ledger_events(tmp_path) if e["state"] == "running"}
-    assert running["x=1.0__rep0"] == running["x=3.0__rep0"] == tasks[0]       # ran in the task they were queued in
-
-
 @pytest.mark.xdist_group("slurm")
 def test_a_requeued_task_skips_its_done_runs_and_resumes_the_one_cut_off(slurm, tmp_path: Path, monkeypatch) -> None:
     for key, value in slurm.env.items():
         monkeypatch.setenv(key, value)
-    exp = toy_experiment(tmp_path, grid="x: [1.0, 2.0, 3.0]", repetitions=1, params="{epochs: 8, sleep_s: 0.4}",
+    exp = toy_experiment(tmp_path, grid="x: [1.0, 2.0, 3.0]", repetitions=1, params="{epochs: 6, sleep_s: 0.3}",
                          extra=EVERY_EPOCH + "slurm: {runs_per_task: 3}\n")
     assert neuro("run", str(exp), "--backend", "slurm", cwd=tmp_path).returncode == 0
     second = tmp_path / "training_data" / "tasks" / "toy" / "x=2.0__rep0"
@@ -112,21 +98,24 @@ def test_a_requeued_task_skips_its_done_runs_and_resumes_the_one_cut_off(slurm, 
     assert "resumed from checkpoint last.pt (epoch" in (second / "stdout.log").read_text()
 
 
-def test_max_jobs_keeps_the_rest_until_tasks_end(cluster: str, tmp_path: Path) -> None:
+def test_packed_tasks_go_out_one_at_a_time_under_max_jobs(cluster: str, tmp_path: Path) -> None:
     section = "slurm" if cluster == "slurm" else "qsub"
-    exp = toy_experiment(tmp_path, grid="x: [1.0, 2.0, 3.0, 4.0, 5.0]", repetitions=1, params="{epochs: 1}",
+    exp = toy_experiment(tmp_path, grid="x: [1.0, 2.0, 3.0, 4.0]", repetitions=1, params="{epochs: 1}",
                          extra=f"{section}: {{runs_per_task: 2, max_jobs: 1}}\n")
     ran = neuro("run", str(exp), "--backend", cluster, cwd=tmp_path)
     assert ran.returncode == 0, ran.stdout + ran.stderr
-    assert "5 to run (3 of them once job slots free (max_jobs)" in ran.stdout
+    assert "4 to run (2 of them once job slots free (max_jobs)" in ran.stdout
     assert len([e for e in ledger_events(tmp_path) if e["state"] == "queued"]) == 2
     waited = neuro("run", str(exp), "--backend", cluster, "--wait", cwd=tmp_path)
     assert waited.returncode == 0, waited.stdout + waited.stderr
-    assert "5 runs: 5 done" in neuro("status", str(exp), cwd=tmp_path).stdout
+    assert "4 runs: 4 done" in neuro("status", str(exp), cwd=tmp_path).stdout
     events = ledger_events(tmp_path)
-    batches = [(e["time"], e["array_job"]) for e in events if e["state"] == "queued"]
-    assert len(batches) == 5 and len({array for _, array in batches}) == 3             # one task at a time
-    for start, array in batches:      # each array went out once no other task was queued or running
-        others = [e for e in events if e.get("array_job") not in (None, array) and e["time"] < start]
-        last = {e["key"]: e["state"] for e in others}
+    queued = [e for e in events if e["state"] == "queued"]
+    tasks = [e["job_id"] for e in queued]
+    assert len(queued) == 4 and tasks[0] == tasks[1] != tasks[2] == tasks[3]    # two runs a task
+    ran_in = {e["run"]: e["job_id"] for e in events if e["state"] == "running"}
+    assert ran_in["x=1.0__rep0"] == ran_in["x=2.0__rep0"] == tasks[0]      # in the task they were queued in
+    for task in dict.fromkeys(tasks):     # each task went out once no other was queued or running
+        start = next(e["time"] for e in queued if e["job_id"] == task)
+        last = {e["key"]: e["state"] for e in events if e["time"] < start and e.get("job_id") != task}
         assert not {"queued", "running"} & set(last.values())

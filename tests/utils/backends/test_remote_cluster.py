@@ -3,6 +3,7 @@ sessions reach the real scheduler the cluster tests start, as a cluster's login 
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -22,14 +23,21 @@ def cluster_login(cluster: str, request: pytest.FixtureRequest, config_home: Pat
         yield folder
 
 
-def test_a_sweep_sent_to_the_remotes_scheduler_runs_there(cluster: str, cluster_login: Path, workspace: Path) -> None:
-    exp = toy_experiment(workspace, grid="x: [1.0, 3.0]", repetitions=2)
-    checked = neuro("remote", "check", "hpc", cwd=workspace)
-    assert checked.returncode == 0 and "schedulers: sbatch, qsub" in checked.stdout
-    ran = neuro("run", str(exp), "--remote", "hpc", "--backend", cluster, "--wait", cwd=workspace, timeout=400)
-    assert ran.returncode == 0, ran.stderr
-    assert "4 done" in ran.stdout
-    status = neuro("status", str(exp), "--remote", "hpc", cwd=workspace)
-    assert status.returncode == 0 and "4 runs: 4 done" in status.stdout
-    assert len(list((cluster_login / "training_data").rglob("result.json"))) == 4
-    assert not (workspace / "training_data").exists()
+def test_a_sweep_sent_to_the_remotes_scheduler_runs_there_and_comes_home(cluster: str, cluster_login: Path,
+                                                                        workspace: Path) -> None:
+    exp = toy_experiment(workspace, grid="x: [1.0, 3.0]", repetitions=1, params="{epochs: 4, sleep_s: 0.5}")
+    sent = neuro("run", str(exp), "--remote", "hpc", "--backend", cluster, cwd=workspace)
+    assert sent.returncode == 0, sent.stderr
+    assert f"submitted 2 runs to {cluster}" in sent.stdout
+    pulled = neuro("pull", str(exp), "--remote", "hpc", cwd=workspace)       # while the jobs wait or run
+    assert pulled.returncode == 0, pulled.stderr
+    assert "2 runs: " in pulled.stdout and "planned" not in pulled.stdout and "done" not in pulled.stdout
+    local = neuro("run", str(exp), cwd=workspace)        # held by the remote's jobs: not run here
+    assert local.returncode == 0 and "2 queued or running already" in local.stdout and "0 to run" in local.stdout
+    deadline = time.monotonic() + 120
+    while "2 runs: 2 done" not in neuro("status", str(exp), "--remote", "hpc", cwd=workspace).stdout:
+        assert time.monotonic() < deadline, "the remote's jobs did not end"
+        time.sleep(1)
+    assert "2 runs: 2 done" in neuro("pull", str(exp), "--remote", "hpc", cwd=workspace).stdout
+    assert len(list((cluster_login / "training_data").rglob("result.json"))) == 2
+    assert len(list((workspace / "training_data").rglob("result.json"))) == 2

@@ -31,21 +31,21 @@ def remote_project(login_node: SshServer, config_home: Path, workspace: Path,
 
 def test_run_there_then_status_and_results_match_a_local_run(remote_project: Path, workspace: Path) -> None:
     (workspace / "notes.txt").write_text("project file\n")
-    exp = toy_experiment(workspace, grid="x: [1.0, 3.0]", repetitions=2)
+    exp = toy_experiment(workspace, grid="x: [1.0, 3.0]", repetitions=1)
     ran = neuro("run", str(exp), "--remote", "loop", cwd=workspace)
     assert ran.returncode == 0, ran.stderr
-    assert "loop: project in neuro-test-login:" in ran.stderr and "4 done" in ran.stdout
+    assert "loop: project in neuro-test-login:" in ran.stderr and "2 done" in ran.stdout
     assert not (workspace / "training_data").exists()                   # nothing ran here
     assert (remote_project / "notes.txt").read_text() == "project file\n"
     results = sorted((remote_project / "training_data").rglob("result.json"))
-    assert len(results) == 4
+    assert len(results) == 2
     status = neuro("status", str(exp), "--remote", "loop", cwd=workspace)
-    assert status.returncode == 0 and "4 runs: 4 done" in status.stdout
+    assert status.returncode == 0 and "2 runs: 2 done" in status.stdout
     there = neuro("results", str(exp), "--remote", "loop", "-f", "csv", cwd=workspace)
     assert there.returncode == 0, there.stderr
     assert neuro("run", str(exp), cwd=workspace).returncode == 0
     here = neuro("results", str(exp), "-f", "csv", cwd=workspace)
-    assert there.stdout == here.stdout and there.stdout.count("\n") == 3
+    assert there.stdout == here.stdout and there.stdout.count("\n") == 3       # a header, two grid points
 
 
 def test_only_what_changed_travels_and_exit_codes_come_back(remote_project: Path, workspace: Path) -> None:
@@ -94,7 +94,7 @@ def test_a_pull_killed_midway_completes_when_run_again(remote_project: Path, wor
     exp = toy_experiment(workspace, grid="x: [1.0]", repetitions=1)
     assert neuro("run", str(exp), "--remote", "loop", cwd=workspace).returncode == 0
     run_there = remote_project / "training_data" / "tasks" / "toy" / "x=1.0__rep0"
-    big = os.urandom(1 << 20) * 400                                     # 400 MB: the pull takes a while
+    big = os.urandom(1 << 20) * 200                                     # 200 MB: the pull takes a while
     (run_there / "big.bin").write_bytes(big)
     pulling = subprocess.Popen([sys.executable, "-m", "neuro.cli.main", "pull", str(exp), "--remote", "loop"],
                                cwd=workspace, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
@@ -110,3 +110,20 @@ def test_a_pull_killed_midway_completes_when_run_again(remote_project: Path, wor
     assert done.returncode == 0 and "1 run: 1 done" in done.stdout
     assert (here / "big.bin").read_bytes() == big
     assert [e["state"] for e in ledger_events(workspace) if "state" in e].count("done") == 1   # once
+
+
+def test_runs_a_cluster_holds_elsewhere_are_not_run_here(workspace: Path, tmp_path_factory) -> None:
+    """After a pull, runs queued on the cluster are held by its jobs, though this machine (a laptop,
+    without squeue) cannot ask the scheduler: never run here by mistake."""
+    from neuro.utils.experiment.spec import load_spec
+    from neuro.utils.sweeps.sweep import Sweep
+    from neuro.utils.sweeps.workspace import Workspace
+    exp = toy_experiment(workspace, grid="x: [1.0, 3.0]", repetitions=1)
+    sweep = Sweep.build(load_spec(exp), Workspace(workspace))
+    sweep.ledger.append(sweep.batch_event(list(sweep.runs), "queued", array_job="4711", backend="slurm",
+                                          host="login1", each={"job_id": ["4711_0", "4711_1"]}))
+    laptop = str(tmp_path_factory.mktemp("bin"))               # a PATH without the scheduler's commands
+    ran = neuro("run", str(exp), cwd=workspace, env_path=laptop)
+    assert ran.returncode == 0 and "2 queued or running already" in ran.stdout and "0 to run" in ran.stdout
+    status = neuro("status", str(exp), cwd=workspace, env_path=laptop)
+    assert "2 runs: 2 queued" in status.stdout and "4711_1" in status.stdout
