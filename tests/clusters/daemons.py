@@ -45,7 +45,9 @@ class Scheduler:
 
 
 def start_slurm(workdir: Path, cpus: int | None = None) -> Scheduler:
-    """munged, slurmctld and slurmd with a one-node cluster configured under `workdir`."""
+    """munged, slurmctld and slurmd with a one-node cluster configured under `workdir`, listening on
+    free ports of their own (another Slurm on the machine is left alone), with no more CPUs than the
+    machine has."""
     _require_root()
     for tool in ("munged", "slurmctld", "slurmd", "sbatch"):
         if not shutil.which(tool):
@@ -57,7 +59,9 @@ def start_slurm(workdir: Path, cpus: int | None = None) -> Scheduler:
     for sub in ("state", "log"):
         shutil.chown(workdir / sub, "slurm", "slurm")
     conf = workdir / "slurm.conf"
-    conf.write_text(SLURM_CONF.format(host=host, dir=workdir, cpus=cpus or os.cpu_count()))
+    machine = os.cpu_count() or 1       # a node declaring more CPUs than it has is set INVAL
+    conf.write_text(SLURM_CONF.format(host=host, dir=workdir, cpus=min(cpus or machine, machine),
+                                      controller_port=free_port(), node_port=free_port()))
     env = {**os.environ, "SLURM_CONF": str(conf)}
     pids = []
     for daemon in ("slurmctld", "slurmd"):
@@ -72,6 +76,8 @@ def start_slurm(workdir: Path, cpus: int | None = None) -> Scheduler:
 SLURM_CONF = """\
 ClusterName=local
 SlurmctldHost={host}
+SlurmctldPort={controller_port}
+SlurmdPort={node_port}
 SlurmUser=slurm
 AuthType=auth/munge
 AuthInfo=cred_expire=5
@@ -115,9 +121,11 @@ def start_sge(workdir: Path, slots: int | None = None) -> Scheduler:
     if not (SGE_ROOT / "default").exists() or not shutil.which("qconf"):
         raise Unavailable("Grid Engine not installed (tests/clusters/install.sh installs gridengine-*)")
     host = socket.gethostname().split(".")[0]
-    env = {**os.environ, "SGE_ROOT": str(SGE_ROOT), "SGE_CELL": "default"}
+    client = {"SGE_ROOT": str(SGE_ROOT), "SGE_CELL": "default", "SGE_QMASTER_PORT": str(free_port()),
+              "SGE_EXECD_PORT": str(free_port())}     # ports of their own, not the machine-wide 6444/6445
+    env = {**os.environ, **client}
     (SGE_ROOT / "default" / "common" / "host_aliases").write_text(f"{host} localhost\n")
-    scheduler = Scheduler("sge", {"SGE_ROOT": str(SGE_ROOT), "SGE_CELL": "default"}, [], workdir)
+    scheduler = Scheduler("sge", client, [], workdir)
     if subprocess.run(["qstat"], env=env, capture_output=True).returncode != 0:
         for daemon, pid_files in (("sge_qmaster", "qmaster/qmaster.pid"), ("sge_execd", "execd/*/execd.pid")):
             for stale in SGE_SPOOL.glob(pid_files):
@@ -246,6 +254,13 @@ h_rss                 INFINITY
 s_vmem                INFINITY
 h_vmem                INFINITY
 """
+
+
+def free_port() -> int:
+    """A TCP port nothing listens on now (the daemons' own, not the machine-wide defaults)."""
+    with socket.socket() as probe:
+        probe.bind(("", 0))
+        return probe.getsockname()[1]
 
 
 def _require_root() -> None:

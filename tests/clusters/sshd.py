@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.clusters.daemons import Unavailable
+from tests.clusters.daemons import Unavailable, free_port
 
 SSHD = Path("/usr/sbin/sshd")
 
@@ -96,7 +96,7 @@ def start_sshd(workdir: Path, env: dict[str, str] | None = None) -> SshServer:
     _keygen(workdir / "host_key")
     _keygen(workdir / "user_key")
     shutil.copy(workdir / "user_key.pub", workdir / "authorized_keys")
-    port = _free_port()
+    port = free_port()
     user = getpass.getuser()
     set_env = "".join(f"SetEnv {key}={value}\n" for key, value in (env or {}).items())
     (workdir / "sshd_config").write_text(SERVER_CONFIG.format(port=port, dir=workdir, user=user, set_env=set_env))
@@ -128,12 +128,6 @@ def _serve(workdir: Path, port: int) -> subprocess.Popen:
 
 def _keygen(path: Path) -> None:
     subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(path)], check=True)
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def serve_sshd(env: dict[str, str] | None = None) -> Iterator[SshServer]:

@@ -80,5 +80,10 @@ def _python_line(remote: Remote, one: dict[str, str]) -> str:
         raise NeuroError(f"remote {remote.name}: {where} lacks {missing.replace(',', ', ')}; install neuro's "
                          "requirements there (pip install -r requirements.txt), or set python: null (the project's "
                          "set-up builds an environment)")
-    neuro = f"neuro {one['neuro']}" if one.get("neuro") else "neuro not installed yet (the first run sets it up)"
+    if one.get("neuro"):
+        neuro = f"neuro {one['neuro']}"
+    elif remote.python:
+        neuro = "neuro not installed in it: commands there import the project's own copy (sent with it)"
+    else:
+        neuro = "neuro not installed yet: the first command there sets it up"
     return f"{remote.name}: python {one['python']} ({where}); {neuro}"

@@ -98,8 +98,12 @@ def test_a_requeued_task_skips_its_done_runs_and_resumes_the_one_cut_off(slurm, 
     assert "resumed from checkpoint last.pt (epoch" in (second / "stdout.log").read_text()
 
 
-def test_packed_tasks_go_out_one_at_a_time_under_max_jobs(cluster: str, tmp_path: Path) -> None:
-    section = "slurm" if cluster == "slurm" else "qsub"
+@pytest.mark.xdist_group("sge")
+def test_packed_tasks_go_out_one_at_a_time_under_max_jobs(sge, tmp_path: Path, monkeypatch) -> None:
+    """On Grid Engine (the Slurm path differs only in its job script: see the requeue test above)."""
+    for key, value in sge.env.items():
+        monkeypatch.setenv(key, value)
+    cluster, section = "sge", "qsub"
     exp = toy_experiment(tmp_path, grid="x: [1.0, 2.0, 3.0, 4.0]", repetitions=1, params="{epochs: 1}",
                          extra=f"{section}: {{runs_per_task: 2, max_jobs: 1}}\n")
     ran = neuro("run", str(exp), "--backend", cluster, cwd=tmp_path)

@@ -25,7 +25,8 @@ def cluster_login(cluster: str, request: pytest.FixtureRequest, config_home: Pat
 
 def test_a_sweep_sent_to_the_remotes_scheduler_runs_there_and_comes_home(cluster: str, cluster_login: Path,
                                                                         workspace: Path) -> None:
-    exp = toy_experiment(workspace, grid="x: [1.0, 3.0]", repetitions=1, params="{epochs: 4, sleep_s: 0.5}")
+    exp = toy_experiment(workspace, grid="x: [1.0, 3.0]", repetitions=1, params="{epochs: 4, sleep_s: 0.5}",
+                         extra="qsub: {runs_per_task: 2}\n")          # on Grid Engine: one task, both runs
     sent = neuro("run", str(exp), "--remote", "hpc", "--backend", cluster, cwd=workspace)
     assert sent.returncode == 0, sent.stderr
     assert f"submitted 2 runs to {cluster}" in sent.stdout

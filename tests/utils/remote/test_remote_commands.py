@@ -3,6 +3,7 @@ sshd on loopback), the command run there, its output and exit code here."""
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -29,25 +30,6 @@ def remote_project(login_node: SshServer, config_home: Path, workspace: Path,
     return folder
 
 
-def test_run_there_then_status_and_results_match_a_local_run(remote_project: Path, workspace: Path) -> None:
-    (workspace / "notes.txt").write_text("project file\n")
-    exp = toy_experiment(workspace, grid="x: [1.0, 3.0]", repetitions=1)
-    ran = neuro("run", str(exp), "--remote", "loop", cwd=workspace)
-    assert ran.returncode == 0, ran.stderr
-    assert "loop: project in neuro-test-login:" in ran.stderr and "2 done" in ran.stdout
-    assert not (workspace / "training_data").exists()                   # nothing ran here
-    assert (remote_project / "notes.txt").read_text() == "project file\n"
-    results = sorted((remote_project / "training_data").rglob("result.json"))
-    assert len(results) == 2
-    status = neuro("status", str(exp), "--remote", "loop", cwd=workspace)
-    assert status.returncode == 0 and "2 runs: 2 done" in status.stdout
-    there = neuro("results", str(exp), "--remote", "loop", "-f", "csv", cwd=workspace)
-    assert there.returncode == 0, there.stderr
-    assert neuro("run", str(exp), cwd=workspace).returncode == 0
-    here = neuro("results", str(exp), "-f", "csv", cwd=workspace)
-    assert there.stdout == here.stdout and there.stdout.count("\n") == 3       # a header, two grid points
-
-
 def test_only_what_changed_travels_and_exit_codes_come_back(remote_project: Path, workspace: Path) -> None:
     for i in range(5):
         (workspace / f"module{i}.py").write_text(f"VALUE = {i}\n")
@@ -70,17 +52,26 @@ def test_an_unknown_remote_sends_nothing(config_home: Path, workspace: Path) -> 
     assert not (workspace / "training_data").exists()
 
 
-def test_pull_brings_the_experiment_home_once(remote_project: Path, workspace: Path) -> None:
+def test_run_there_then_pull_home_once_with_the_same_results(remote_project: Path, workspace: Path) -> None:
+    (workspace / "notes.txt").write_text("project file\n")
     exp = toy_experiment(workspace, grid="x: [1.0, 3.0]", repetitions=2)
-    assert neuro("run", str(exp), "--remote", "loop", cwd=workspace).returncode == 0
-    there = neuro("results", str(exp), "--remote", "loop", "-f", "csv", cwd=workspace).stdout
+    ran = neuro("run", str(exp), "--remote", "loop", cwd=workspace)
+    assert ran.returncode == 0, ran.stderr
+    assert "loop: project in neuro-test-login:" in ran.stderr and "4 done" in ran.stdout
+    assert not (workspace / "training_data").exists()                   # nothing ran here
+    assert (remote_project / "notes.txt").read_text() == "project file\n"
+    assert len(list((remote_project / "training_data").rglob("result.json"))) == 4
+    status = neuro("status", str(exp), "--remote", "loop", cwd=workspace)
+    assert status.returncode == 0 and "4 runs: 4 done" in status.stdout
+    there = neuro("results", str(exp), "--remote", "loop", "-f", "csv", cwd=workspace)
+    assert there.returncode == 0 and there.stdout.count("\n") == 3, there.stderr       # a header, two points
     pulled = neuro("pull", str(exp), "--remote", "loop", cwd=workspace)
     assert pulled.returncode == 0, pulled.stderr
     assert "4 runs: 4 done" in pulled.stdout
     local = workspace / "training_data" / "tasks" / "toy"
     assert len(list(local.rglob("result.json"))) == 4 and len(list(local.rglob("events.out.tfevents.*"))) == 4
     assert not list(local.rglob("checkpoints"))                         # only when asked for
-    assert neuro("results", str(exp), "-f", "csv", cwd=workspace).stdout == there
+    assert neuro("results", str(exp), "-f", "csv", cwd=workspace).stdout == there.stdout
     assert "4 runs: 4 done" in neuro("status", str(exp), cwd=workspace).stdout
     ran = neuro("run", str(exp), cwd=workspace)
     assert ran.returncode == 0 and "4 done, 0 to run" in ran.stdout                 # never run again here
@@ -88,6 +79,10 @@ def test_pull_brings_the_experiment_home_once(remote_project: Path, workspace: P
     assert "pulled from loop: 0 files, 0 ledger events new" in again.stdout
     with_checkpoints = neuro("pull", str(exp), "--remote", "loop", "--checkpoints", cwd=workspace)
     assert with_checkpoints.returncode == 0 and len(list(local.rglob("checkpoints/*.pt"))) >= 4
+    fresh = workspace.parent / "elsewhere"                    # the same file run here from scratch agrees
+    shutil.copytree(workspace, fresh, ignore=shutil.ignore_patterns("training_data"))
+    assert neuro("run", str(fresh / exp.name), cwd=fresh).returncode == 0
+    assert neuro("results", str(fresh / exp.name), "-f", "csv", cwd=fresh).stdout == there.stdout
 
 
 def test_a_pull_killed_midway_completes_when_run_again(remote_project: Path, workspace: Path) -> None:
@@ -127,3 +122,22 @@ def test_runs_a_cluster_holds_elsewhere_are_not_run_here(workspace: Path, tmp_pa
     assert ran.returncode == 0 and "2 queued or running already" in ran.stdout and "0 to run" in ran.stdout
     status = neuro("status", str(exp), cwd=workspace, env_path=laptop)
     assert "2 runs: 2 queued" in status.stdout and "4711_1" in status.stdout
+
+
+def test_without_a_python_the_projects_set_up_builds_the_environment_once(
+        login_node: SshServer, config_home: Path, workspace: Path, tmp_path_factory) -> None:
+    folder = tmp_path_factory.mktemp("login-home") / "lab"
+    add_remote(workspace, login_node, "bare", folder)                  # python: null
+    (workspace / "Makefile").write_text(        # the project's set-up; here it hands over to this machine's Python
+        f".venv/.installed:\n\tmkdir -p .venv/bin\n\tprintf '#!/bin/sh\\nexec {sys.executable} \"$$@\"\\n' "
+        "> .venv/bin/python\n\tchmod +x .venv/bin/python\n\ttouch $@\n")
+    exp = toy_experiment(workspace, grid="x: [1.0]", repetitions=1)
+    first = neuro("plan", str(exp), "--remote", "bare", cwd=workspace)
+    assert first.returncode == 0, first.stderr
+    assert f"setting up the environment in {folder}/.venv" in first.stderr and "1 run" in first.stdout
+    again = neuro("plan", str(exp), "--remote", "bare", cwd=workspace)
+    assert again.returncode == 0 and "setting up" not in again.stderr
+    (workspace / "Makefile").write_text(".venv/.installed: requirements.txt\n\tfalse\n")
+    (workspace / "requirements.txt").write_text("numpy\n")
+    broken = neuro("plan", str(exp), "--remote", "bare", cwd=workspace)
+    assert broken.returncode == 2 and "the project's set-up (make) failed there" in broken.stderr
