@@ -44,6 +44,8 @@ bench: $(STAMP)
 	$(PY) bench/checkpoint_overhead.py
 	$(PY) bench/hostile_inputs.py
 	$(PY) bench/million_runs.py
+	$(PY) bench/packing.py
+	$(PY) bench/remote.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache build
