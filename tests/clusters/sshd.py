@@ -98,7 +98,7 @@ def start_sshd(workdir: Path, env: dict[str, str] | None = None) -> SshServer:
     shutil.copy(workdir / "user_key.pub", workdir / "authorized_keys")
     port = free_port()
     user = getpass.getuser()
-    set_env = "".join(f"SetEnv {key}={value}\n" for key, value in (env or {}).items())
+    set_env = f"SetEnv {' '.join(f'{key}={value}' for key, value in env.items())}\n" if env else ""   # one line
     (workdir / "sshd_config").write_text(SERVER_CONFIG.format(port=port, dir=workdir, user=user, set_env=set_env))
     server = SshServer(workdir, port, _serve(workdir, port))
     server.client_config.write_text(CLIENT_CONFIG.format(alias=server.alias, port=port, user=user, dir=workdir))

@@ -81,7 +81,7 @@ def test_plan_shows_the_packing(tmp_path: Path) -> None:
 def test_a_requeued_task_skips_its_done_runs_and_resumes_the_one_cut_off(slurm, tmp_path: Path, monkeypatch) -> None:
     for key, value in slurm.env.items():
         monkeypatch.setenv(key, value)
-    exp = toy_experiment(tmp_path, grid="x: [1.0, 2.0, 3.0]", repetitions=1, params="{epochs: 6, sleep_s: 0.3}",
+    exp = toy_experiment(tmp_path, grid="x: [1.0, 2.0, 3.0]", repetitions=1, params="{epochs: 5, sleep_s: 0.25}",
                          extra=EVERY_EPOCH + "slurm: {runs_per_task: 3}\n")
     assert neuro("run", str(exp), "--backend", "slurm", cwd=tmp_path).returncode == 0
     second = tmp_path / "training_data" / "tasks" / "toy" / "x=2.0__rep0"

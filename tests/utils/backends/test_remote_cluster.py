@@ -42,3 +42,7 @@ def test_a_sweep_sent_to_the_remotes_scheduler_runs_there_and_comes_home(cluster
     assert "2 runs: 2 done" in neuro("pull", str(exp), "--remote", "hpc", cwd=workspace).stdout
     assert len(list((cluster_login / "training_data").rglob("result.json"))) == 2
     assert len(list((workspace / "training_data").rglob("result.json"))) == 2
+    if cluster == "sge":          # --wait there (one scheduler is enough: the remote side is the same)
+        waited = neuro("run", str(exp), "--remote", "hpc", "--backend", cluster, "--wait", "--set", "params.epochs=1",
+                       cwd=workspace)
+        assert waited.returncode == 0 and "finished: 2 done" in waited.stdout, waited.stdout + waited.stderr
