@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
@@ -17,23 +16,9 @@ from neuro.utils.experiment.spec import load_spec
 from neuro.utils.sweeps.sweep import Sweep
 from neuro.utils.sweeps.workspace import Workspace
 from tests.conftest import EVERY_EPOCH, ledger_events, neuro, toy_experiment
+from tests.utils.backends.test_cluster_only import _status, _wait
 
 SEVEN = "x: [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0]"
-
-
-def _status(run_dir: Path) -> dict:
-    import json
-    try:
-        return json.loads((run_dir / "status.json").read_text())
-    except (FileNotFoundError, ValueError):
-        return {}
-
-
-def _wait(condition, timeout: float = 180.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.3)
 
 
 def _request(root: Path, section: str, per_task: int) -> ArrayRequest:
