@@ -56,7 +56,11 @@ def forward(name: str, args: list[str], experiment: Path) -> int:
     args = _without_remote(args)
     at = next(i for i, arg in enumerate(args) if not arg.startswith("-") and Path(arg) == experiment)
     there = [*args[:at], remote_name(root, experiment), *args[at + 1:]]
-    return run_there(remote, sent.folder, there)
+    code = run_there(remote, sent.folder, there)
+    if next(arg for arg in args if not arg.startswith("-")) == "run":      # its hints name commands run there
+        print(f"{remote.name}: the runs are there: `neuro status {experiment} --remote {remote.name}` follows them, "
+              f"`neuro pull {experiment} --remote {remote.name}` brings them here", file=sys.stderr)
+    return code
 
 
 def run_there(remote: Remote, folder: str, args: list[str]) -> int:

@@ -58,6 +58,7 @@ def test_run_there_then_pull_home_once_with_the_same_results(remote_project: Pat
     ran = neuro("run", str(exp), "--remote", "loop", cwd=workspace)
     assert ran.returncode == 0, ran.stderr
     assert "loop: project in neuro-test-login:" in ran.stderr and "4 done" in ran.stdout
+    assert f"`neuro pull {exp} --remote loop` brings them here" in ran.stderr
     assert not (workspace / "training_data").exists()                   # nothing ran here
     assert (remote_project / "notes.txt").read_text() == "project file\n"
     assert len(list((remote_project / "training_data").rglob("result.json"))) == 4
