@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from tests.clusters.daemons import Unavailable, start_slurm  # noqa: E402
-from tests.clusters.sshd import start_sshd  # noqa: E402
+from tests.clusters.sshd import close_connections, start_sshd  # noqa: E402
 
 
 def neuro(workspace: Path, env: dict, *args: str) -> tuple[float, str]:
@@ -67,9 +67,7 @@ def main() -> None:
             print(f"first `neuro pull` ({args.runs} runs):   {pulled:5.1f} s  {said}")
             pulled, said = neuro(project, env, "pull", str(exp), "--remote", "loop")
             print(f"second `neuro pull`, nothing new: {pulled:5.1f} s  {said}")
-            subprocess.run(["ssh", "-F", str(server.client_config), "-o",
-                            f"ControlPath={os.environ.get('XDG_RUNTIME_DIR') or tempfile.gettempdir()}"
-                            f"/neuro-ssh-{os.getuid()}/%C", "-O", "exit", server.alias], capture_output=True)
+            close_connections(server)
     finally:
         server.stop()
         slurm.stop()

@@ -148,9 +148,9 @@ def serve_sshd(env: dict[str, str] | None = None) -> Iterator[SshServer]:
 
 def close_connections(server: SshServer) -> None:
     """End the shared connection neuro's ssh keeps open to the server."""
-    from neuro.utils.remote.ssh import control_dir
-    subprocess.run(["ssh", "-F", str(server.client_config), "-o", f"ControlPath={control_dir()}/%C", "-O", "exit",
-                    server.alias], capture_output=True, timeout=30)
+    from neuro.utils.remote.remotes import Remote
+    from neuro.utils.remote.ssh import close
+    close(Remote("test", server.alias, "/", tuple(server.ssh_options())))
 
 
 def add_remote(workspace: Path, server: SshServer, name: str, path: Path | str, *extra: str) -> None:

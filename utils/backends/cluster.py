@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 from abc import abstractmethod
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -133,13 +134,13 @@ class ClusterExecutor(Executor):
                          "tasks end, while --wait waits or at the next `neuro run`)")
         return "; ".join(parts) or None
 
-    def room(self, sweep: Sweep, held: list[dict]) -> int | None:
+    def room(self, sweep: Sweep, latest: Mapping[str, dict]) -> int | None:
         """How many more runs may be submitted now under `max_jobs` (None: no limit): its tasks less the
-        live tasks of the runs the ledger holds queued or running (`held`, their last events)."""
+        live tasks of the runs the ledger (`latest`, the last event of each) holds queued or running."""
         per_task, most = self.packing(sweep)
         if most is None:
             return None
-        events = [e for e in held if self.holds(e)]
+        events = [e for e in latest.values() if self.holds(e)]
         alive = self.live_jobs({e["array_job"] for e in events}) if events else set()
         tasks = {e.get("job_id") or e["array_job"] for e in events if e["array_job"] in alive}
         return max(most - len(tasks), 0) * per_task
@@ -177,8 +178,8 @@ class ClusterLaunch(Launch):
         self.total = total or most
         return most
 
-    def room(self) -> int | None:
-        return self.executor.room(self.sweep, list(self.sweep.latest().values()))
+    def room(self, latest: Mapping[str, dict]) -> int | None:
+        return self.executor.room(self.sweep, latest)
 
     def submit(self, runs: list[tuple[RunSpec, bool]], write: Write) -> None:
         for run, fresh in runs:

@@ -55,7 +55,7 @@ class GridSource(RunSource):
                              {run.key for run in busy})
             plan.changed = {run.name: changed[run.name] for run, _ in plan.to_run if run.name in changed}
             plan.recovered = len(found)
-            room = launch.room() if plan.to_run else None
+            room = launch.room(latest) if plan.to_run else None
             now = plan.to_run if room is None else plan.to_run[:room]
             self.held_back = plan.to_run[len(now):]
             plan.held_back = len(self.held_back)
@@ -70,10 +70,10 @@ class GridSource(RunSource):
         if not self.held_back:
             return
         with self.sweep.ledger.exclusive() as write:
-            room = launch.room()
+            latest = self.sweep.latest()
+            room = launch.room(latest)
             if not room:
                 return
-            latest = self.sweep.latest()
             taken = in_flight(latest)
             waiting = [(run, fresh) for run, fresh in self.held_back
                        if run.key not in taken and state_of(latest, run.key) not in SETTLED]

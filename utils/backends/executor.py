@@ -7,7 +7,7 @@ from __future__ import annotations
 import importlib
 from abc import ABC, abstractmethod
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,8 +39,9 @@ class Launch(ABC):
         can carry at once (a pool: its workers)."""
         return most
 
-    def room(self) -> int | None:
-        """How many more runs may be submitted now (None: as many as there are)."""
+    def room(self, latest: Mapping[str, dict]) -> int | None:
+        """How many more runs may be submitted now, given the sweep's `latest` events (None: as many as
+        there are)."""
         return None
 
     @abstractmethod

@@ -2,7 +2,6 @@
 same command run there, its output printed here as it comes and its exit code returned."""
 from __future__ import annotations
 
-import shlex
 import subprocess
 import sys
 import threading
@@ -10,9 +9,10 @@ from pathlib import Path
 from typing import IO
 
 from neuro.utils.errors import NeuroError
+from neuro.utils.experiment.tasks import locate_file
 from neuro.utils.experiment.yaml_source import load_yaml
 from neuro.utils.remote.remotes import Remote, find_remote
-from neuro.utils.remote.ssh import SET_PATH, failure, ssh_command
+from neuro.utils.remote.ssh import SET_PATH, failure, script_command
 from neuro.utils.remote.sync import remote_name, send
 from neuro.utils.sweeps.workspace import Workspace
 
@@ -65,7 +65,7 @@ def forward(name: str, args: list[str], experiment: Path) -> int:
 
 def run_there(remote: Remote, folder: str, args: list[str]) -> int:
     """`neuro ARGS` in the project's `folder` on the remote, its output copied here line by line."""
-    command = [*ssh_command(remote), shlex.join(["sh", "-s", "--", folder, remote.python or "", *args])]
+    command = script_command(remote, [folder, remote.python or "", *args])
     process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                text=True, bufsize=1)
     assert process.stdin and process.stdout and process.stderr
@@ -110,14 +110,12 @@ def _without_remote(args: list[str]) -> list[str]:
 
 
 def _task_file(experiment: Path) -> list[Path]:
-    """The experiment's task file, when it names one that exists (next to the file, or here)."""
+    """The experiment's task file, when it names one that exists (where `neuro run` looks for it)."""
     try:
-        raw, _ = load_yaml(experiment)
-    except NeuroError:
+        raw, source = load_yaml(experiment)
+        task = raw.get("task") if isinstance(raw, dict) else None
+        if not isinstance(task, str) or ":" not in task or not task.rsplit(":", 1)[0].endswith(".py"):
+            return []
+        return [locate_file(task.rsplit(":", 1)[0], source, [experiment.resolve().parent, Path.cwd()])]
+    except NeuroError:      # the command there says what is wrong with the file
         return []
-    task = raw.get("task") if isinstance(raw, dict) else None
-    if not isinstance(task, str) or ":" not in task or not task.rsplit(":", 1)[0].endswith(".py"):
-        return []
-    location = Path(task.rsplit(":", 1)[0]).expanduser()
-    found = [p for p in (experiment.resolve().parent / location, Path.cwd() / location) if p.is_file()]
-    return found[:1]

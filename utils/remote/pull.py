@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from pathlib import Path
 
 from neuro.utils.errors import NeuroError
 from neuro.utils.remote.remotes import Remote
@@ -54,38 +53,18 @@ def pull(remote: Remote, sweep: Sweep, checkpoints: bool) -> Pulled:
 
 
 def merge_events(source: Ledger, target: Ledger, experiment: str) -> int:
-    """Append to `target` the events of `experiment` in `source` it does not hold yet (compared whole,
+    """Append to `target` the lines of `experiment` in `source` it does not hold yet (compared whole,
     time and host included); how many."""
-    have = {_canonical(line) for line in _lines(target.path, experiment)}
+    have = {_canonical(line) for line in target.lines(experiment)}
     new: list[dict] = []
-    for line in _lines(source.path, experiment):
-        canonical = _canonical(line)
-        if canonical not in have:
+    for line in source.lines(experiment):
+        if (canonical := _canonical(line)) not in have:
             have.add(canonical)
-            new.append(json.loads(line))
+            new.append(line)
     if new:
         target.append_many(new)
     return len(new)
 
 
-def _lines(path: Path, experiment: str) -> list[bytes]:
-    """The whole lines of the ledger at `path` that are events of `experiment`."""
-    needle = json.dumps(experiment).encode()
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        return []
-    out = []
-    for line in data.split(b"\n"):
-        if needle in line:
-            try:
-                event = json.loads(line)
-            except ValueError:
-                continue          # a torn line
-            if isinstance(event, dict) and event.get("experiment") == experiment:
-                out.append(line)
-    return out
-
-
-def _canonical(line: bytes) -> str:
-    return json.dumps(json.loads(line), sort_keys=True, separators=(",", ":"))
+def _canonical(line: dict) -> str:
+    return json.dumps(line, sort_keys=True, separators=(",", ":"))

@@ -40,14 +40,17 @@ def ssh_command(remote: Remote) -> list[str]:
             "-o", f"ControlPath={control_dir()}/%C", "-o", f"ConnectTimeout={CONNECT_TIMEOUT_S}", "--", remote.host]
 
 
-def run_script(remote: Remote, script: str, args: list[str], timeout: float | None = None,
-               capture: bool = True) -> subprocess.CompletedProcess[str]:
-    """Run the POSIX shell `script` on the remote with `args` as $1, $2, ...; its output is captured
-    (or, with capture=False, goes to ours). The script is sent on standard input, never as a command
-    line: only `sh -s -- ARGS` (each argument quoted) reaches the remote's shell."""
-    command = [*ssh_command(remote), shlex.join(["sh", "-s", "--", *args])]
+def script_command(remote: Remote, args: list[str]) -> list[str]:
+    """The ssh command that runs a script read from standard input on the remote with `args` as $1, $2,
+    ...: only `sh -s -- ARGS` (each argument quoted) reaches the remote's shell, never the script."""
+    return [*ssh_command(remote), shlex.join(["sh", "-s", "--", *args])]
+
+
+def run_script(remote: Remote, script: str, args: list[str], timeout: float) -> subprocess.CompletedProcess[str]:
+    """Run the POSIX shell `script` on the remote with `args` (script_command); its output captured."""
     try:
-        return subprocess.run(command, input=script, text=True, timeout=timeout, capture_output=capture)
+        return subprocess.run(script_command(remote, args), input=script, text=True, timeout=timeout,
+                              capture_output=True)
     except FileNotFoundError:
         raise NeuroError("ssh is not installed here; install OpenSSH's client (e.g. apt install openssh-client)") from None
     except subprocess.TimeoutExpired:

@@ -58,6 +58,11 @@ class Ledger:
         for data, _ in _whole_lines(self.path, 0):
             yield from _parse(data, experiment)
 
+    def lines(self, experiment: str) -> Iterator[dict[str, Any]]:
+        """The lines of `experiment` as written (a batch line as one event, its keys and names as stored)."""
+        for data, _ in _whole_lines(self.path, 0):
+            yield from _lines_of(data, experiment)
+
     def latest(self, experiment: str) -> LatestEvents:
         """The last state event of each run key of `experiment`; an event about where a run's files went
         since ("superseded", "restored") is noted in it as `files`."""
@@ -184,8 +189,16 @@ def batch(shared: dict[str, Any], runs: list[tuple[str, str]], per_run: dict[str
 
 
 def _parse(data: bytes, experiment: str | None) -> Iterator[tuple[dict[str, Any], list | None]]:
-    """The whole lines in `data` as records (see Ledger.records), only those of `experiment` when given;
-    torn lines are skipped."""
+    """The whole lines in `data` as records (see Ledger.records), only those of `experiment` when given."""
+    for event in _lines_of(data, experiment):
+        keys = event.get("keys")
+        if isinstance(keys, str):      # a batch line (older ones hold a list of keys: read as they are)
+            keys = event["keys"] = keys.split(RUN_SEPARATOR) if keys else []
+        yield (event, keys) if isinstance(keys, list) else (event, None)
+
+
+def _lines_of(data: bytes, experiment: str | None) -> Iterator[dict[str, Any]]:
+    """The whole lines in `data` as written, only those of `experiment` when given; torn lines are skipped."""
     needle = json.dumps(experiment).encode() if experiment else None
     for raw in data.split(b"\n"):
         if not raw or (needle and needle not in raw):
@@ -195,10 +208,7 @@ def _parse(data: bytes, experiment: str | None) -> Iterator[tuple[dict[str, Any]
         except ValueError:
             continue  # torn line
         if isinstance(event, dict) and (experiment is None or event.get("experiment") == experiment):
-            keys = event.get("keys")
-            if isinstance(keys, str):      # a batch line (older ones hold a list of keys: read as they are)
-                keys = event["keys"] = keys.split(RUN_SEPARATOR) if keys else []
-            yield (event, keys) if isinstance(keys, list) else (event, None)
+            yield event
 
 
 def _shared_fields(line: dict[str, Any]) -> dict[str, Any]:
