@@ -189,7 +189,12 @@ def cancel(experiment: ExperimentArg, set_: SetOption = None, max_runs: MaxRunsO
     print(f"{sweep.spec.id}: cancelled {counted(total, 'run')}" + (f" ({detail})" if detail else "")
           + (f"; `neuro run {experiment}` resubmits what is not done" if total else ""))
     for host, runs in sorted(report.elsewhere.items()):
-        print(f"not cancelled: {counted(len(runs), 'run')} held by a `neuro run` on {host}; run `neuro cancel` there")
+        if host.startswith("remote "):
+            remote = host.removeprefix("remote ")
+            print(f"not cancelled: {counted(len(runs), 'run')} held by remote {remote}'s jobs (as last pulled); "
+                  f"`neuro cancel {experiment} --remote {remote}` cancels them there")
+        else:
+            print(f"not cancelled: {counted(len(runs), 'run')} held by a `neuro run` on {host}; run `neuro cancel` there")
     if report.still_running:
         print(f"not cancelled: {counted(len(report.still_running), 'run')} still running after the grace period "
               f"({', '.join(report.still_running[:3])})")

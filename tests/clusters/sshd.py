@@ -83,9 +83,9 @@ class SshServer:
                 self.process.kill()
 
 
-def start_sshd(workdir: Path, env: dict[str, str] | None = None) -> SshServer:
-    """sshd on a free port of 127.0.0.1 letting this user in with a key made here (its sessions get
-    `env`: a scheduler's client settings), and a client config."""
+def start_sshd(workdir: Path, env: dict[str, str] | None = None, user: str | None = None) -> SshServer:
+    """sshd on a free port of 127.0.0.1 letting `user` (default: this one) in with a key made here (its
+    sessions get `env`: a scheduler's client settings), and a client config."""
     if os.geteuid() != 0:
         raise Unavailable("a private sshd needs root here")
     if not SSHD.exists() or not shutil.which("ssh") or not shutil.which("rsync"):
@@ -97,7 +97,7 @@ def start_sshd(workdir: Path, env: dict[str, str] | None = None) -> SshServer:
     _keygen(workdir / "user_key")
     shutil.copy(workdir / "user_key.pub", workdir / "authorized_keys")
     port = free_port()
-    user = getpass.getuser()
+    user = user or getpass.getuser()
     set_env = f"SetEnv {' '.join(f'{key}={value}' for key, value in env.items())}\n" if env else ""   # one line
     (workdir / "sshd_config").write_text(SERVER_CONFIG.format(port=port, dir=workdir, user=user, set_env=set_env))
     server = SshServer(workdir, port, _serve(workdir, port))
@@ -130,12 +130,12 @@ def _keygen(path: Path) -> None:
     subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(path)], check=True)
 
 
-def serve_sshd(env: dict[str, str] | None = None) -> Iterator[SshServer]:
+def serve_sshd(env: dict[str, str] | None = None, user: str | None = None) -> Iterator[SshServer]:
     """A fixture's body: a server in a folder of its own; at the end the connections neuro left open
     end, the server stops and its folder goes. Skips (fails in CI as root) where sshd cannot start."""
     workdir = Path(tempfile.mkdtemp(prefix="neuro-sshd-"))
     try:
-        server = start_sshd(workdir, env)
+        server = start_sshd(workdir, env, user)
     except Unavailable as reason:
         if os.environ.get("CI") == "true" and os.geteuid() == 0:
             pytest.fail(f"sshd should start in CI: {reason}")

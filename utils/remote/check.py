@@ -83,7 +83,8 @@ def _python_line(remote: Remote, one: dict[str, str]) -> str:
     if one.get("neuro"):
         neuro = f"neuro {one['neuro']}"
     elif remote.python:
-        neuro = "neuro not installed in it: commands there import the project's own copy (sent with it)"
+        neuro = ("neuro not installed in it: a project that is a neuro checkout runs with its own copy (sent with "
+                 "it); for any other, install neuro there")
     else:
         neuro = "neuro not installed yet: the first command there sets it up"
     return f"{remote.name}: python {one['python']} ({where}); {neuro}"

@@ -38,6 +38,11 @@ elif [ -d cli ] && [ -d utils ]; then
     done
     export PYTHONPATH="$p/.neuro-import${PYTHONPATH:+:$PYTHONPATH}"
 fi
+if ! "$py" -c 'import importlib.util, sys; sys.exit(importlib.util.find_spec("neuro.cli") is None)' 2>/dev/null; then
+    echo "neuro: error: $py there cannot import neuro (the project is no neuro checkout); install neuro in that" \
+         "environment (pip install neuro's checkout), or set python: to one that has it" >&2
+    exit 2
+fi
 exec "$py" -m neuro.cli.main "$@"
 '''
 

@@ -16,7 +16,7 @@ from neuro.utils.errors import NeuroError
 from neuro.utils.remote.remotes import Remote
 from neuro.utils.remote.ssh import SET_PATH, failure, run_script
 from neuro.utils.remote.sync import fetch
-from neuro.utils.sweeps.ledger import Ledger
+from neuro.utils.sweeps.ledger import PULLED_FROM, Ledger
 from neuro.utils.sweeps.sweep import Sweep
 
 FIND_PROJECT = SET_PATH + r'''
@@ -48,23 +48,24 @@ def pull(remote: Remote, sweep: Sweep, checkpoints: bool) -> Pulled:
     excluded = [] if checkpoints else ["checkpoints/"]
     sweep.dir.mkdir(parents=True, exist_ok=True)
     files = fetch(remote, f"{folder}/training_data/{relative}/", sweep.dir, folder=True, exclude=excluded)
-    events = merge_events(Ledger(copy), sweep.ledger, sweep.spec.id)
+    events = merge_events(Ledger(copy), sweep.ledger, sweep.spec.id, remote.name)
     return Pulled(files or 0, events)
 
 
-def merge_events(source: Ledger, target: Ledger, experiment: str) -> int:
+def merge_events(source: Ledger, target: Ledger, experiment: str, remote: str) -> int:
     """Append to `target` the lines of `experiment` in `source` it does not hold yet (compared whole,
-    time and host included); how many."""
+    time and host included), each marked with the remote it came from; how many."""
     have = {_canonical(line) for line in target.lines(experiment)}
     new: list[dict] = []
     for line in source.lines(experiment):
         if (canonical := _canonical(line)) not in have:
             have.add(canonical)
-            new.append(line)
+            new.append({**line, PULLED_FROM: remote})
     if new:
         target.append_many(new)
     return len(new)
 
 
 def _canonical(line: dict) -> str:
-    return json.dumps(line, sort_keys=True, separators=(",", ":"))
+    """A line as compared: without the mark of the remote it was pulled from."""
+    return json.dumps({k: v for k, v in line.items() if k != PULLED_FROM}, sort_keys=True, separators=(",", ":"))

@@ -19,6 +19,7 @@ from typing import Any
 
 READ_BYTES = 8 << 20        # the ledger is read this much at a time
 RUN_SEPARATOR = "/"          # between the keys (and names) of a batch line: no run name holds it
+PULLED_FROM = "remote"       # the field of an event `neuro pull` brought: the remote it came from
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,7 @@
 """One suite every backend passes: local, and Slurm and Grid Engine daemons running on this machine.
 
-The same quickstart-size sweep ends with the same metrics everywhere (same seeds, CPU); a failing run
+The same quickstart-size sweep ends with the same metrics everywhere (same seeds, CPU; two runs to an
+array task on the schedulers); a failing run
 is isolated; submitting again skips done runs; cancel stops queued and running runs.
 """
 from __future__ import annotations
@@ -37,7 +38,8 @@ def local_reference(tmp_path_factory) -> dict[str, dict]:
 
 
 def test_quickstart_sweep_ends_done_with_the_local_metrics(backend: str, tmp_path: Path, local_reference) -> None:
-    result = neuro("run", QUICKSTART, *SMALL, *run_args(backend), cwd=tmp_path)
+    packed = [f"--set={'slurm' if backend == 'slurm' else 'qsub'}.runs_per_task=2"] if backend != "local" else []
+    result = neuro("run", QUICKSTART, *SMALL, *packed, *run_args(backend), cwd=tmp_path)   # 2 tasks of 2 runs
     assert result.returncode == 0, result.stdout + result.stderr
     assert "finished: 4 done" in result.stdout
     metrics = _metrics(tmp_path)

@@ -26,29 +26,40 @@ def _wait(condition, timeout: float = 120.0) -> None:
         time.sleep(0.5)
 
 
-def _running_on_slurm(slurm, tmp_path: Path, monkeypatch) -> tuple[Path, str]:
-    """Submit a 10-epoch run and wait until it has checkpointed a few epochs; its directory and job id."""
+def _runs_on_slurm(slurm, tmp_path: Path, monkeypatch) -> dict[str, tuple[Path, str]]:
+    """Submit two 10-epoch runs and wait until both have checkpointed a few epochs: each one's directory
+    and job id, by name."""
     for key, value in slurm.env.items():
         monkeypatch.setenv(key, value)
-    exp = toy_experiment(tmp_path, grid="x: [1.0]", repetitions=1, params="{epochs: 10, sleep_s: 0.5}", extra=EVERY_EPOCH)
+    exp = toy_experiment(tmp_path, grid="x: [1.0, 2.0]", repetitions=1, params="{epochs: 10, sleep_s: 0.5}",
+                         extra=EVERY_EPOCH)
     assert neuro("run", str(exp), "--backend", "slurm", cwd=tmp_path).returncode == 0
-    run_dir = tmp_path / "training_data" / "tasks" / "toy" / "x=1.0__rep0"
-    _wait(lambda: _status(run_dir).get("state") == "running" and _status(run_dir).get("step", -1) >= 2)
-    return run_dir, _status(run_dir)["job_id"]
+    dirs = {name: tmp_path / "training_data" / "tasks" / "toy" / name for name in ("x=1.0__rep0", "x=2.0__rep0")}
+    _wait(lambda: all(_status(d).get("state") == "running" and _status(d).get("step", -1) >= 2 for d in dirs.values()))
+    return {name: (d, _status(d)["job_id"]) for name, d in dirs.items()}
+
+
+def _events_of(workspace: Path, name: str) -> list[dict]:
+    return [e for e in ledger_events(workspace) if e["run"] == name]
 
 
 @pytest.mark.xdist_group("slurm")
-def test_scontrol_requeue_resumes_the_run_from_its_checkpoint(slurm, tmp_path: Path, monkeypatch) -> None:
-    run_dir, job = _running_on_slurm(slurm, tmp_path, monkeypatch)
-    subprocess.run(["scontrol", "requeue", job], check=True, env={**os.environ, **slurm.env})
-    _wait(lambda: _status(run_dir).get("state") == "done")
-    states = [e["state"] for e in ledger_events(tmp_path)]
-    assert states == ["queued", "running", "interrupted", "running", "done"]
-    interrupted = ledger_events(tmp_path)[2]
-    assert "terminated by Slurm" in interrupted["error"]
-    log = (run_dir / "stdout.log").read_text()
-    assert "resumed from checkpoint last.pt (epoch" in log
-    assert ledger_events(tmp_path)[-1]["metrics"]["epochs_run"] < 10
+def test_requeue_and_the_preemption_signal_resume_runs_from_their_checkpoints(slurm, tmp_path: Path, monkeypatch) -> None:
+    """`scontrol requeue` ends one run's job (the run is interrupted, then resumes); Slurm's warning
+    signal (USR2, sent before a time limit or a preemption) reaches submitit in the other, which calls the
+    run's checkpoint() and requeues it. Both resume from their last checkpoint."""
+    runs = _runs_on_slurm(slurm, tmp_path, monkeypatch)
+    (requeued, requeued_job), (preempted, preempted_job) = runs["x=1.0__rep0"], runs["x=2.0__rep0"]
+    subprocess.run(["scontrol", "requeue", requeued_job], check=True, env={**os.environ, **slurm.env})
+    subprocess.run(["scancel", "--signal=USR2", preempted_job], check=True, env={**os.environ, **slurm.env})
+    _wait(lambda: _status(requeued).get("state") == "done" and _status(preempted).get("state") == "done")
+    for run_dir in (requeued, preempted):
+        events = _events_of(tmp_path, run_dir.name)
+        assert [e["state"] for e in events] == ["queued", "running", "interrupted", "running", "done"]
+        assert "resumed from checkpoint last.pt (epoch" in (run_dir / "stdout.log").read_text()
+        assert events[-1]["metrics"]["epochs_run"] < 10
+    assert "terminated by Slurm" in _events_of(tmp_path, requeued.name)[2]["error"]
+    assert _events_of(tmp_path, preempted.name)[2]["error"] == "preempted or timed out: requeued"
 
 
 def test_large_sweeps_are_split_into_several_arrays(cluster: str, tmp_path: Path) -> None:
@@ -80,19 +91,6 @@ def test_runs_in_flight_are_not_submitted_twice(cluster: str, tmp_path: Path) ->
     assert "running" in status and running["job_id"] in status
     assert "cancelled 1 run (1 " + cluster + ")" in neuro("cancel", str(exp), cwd=tmp_path).stdout
     assert ledger_events(tmp_path)[-1]["state"] == "cancelled"
-
-
-@pytest.mark.xdist_group("slurm")
-def test_preemption_signal_checkpoints_requeues_and_resumes(slurm, tmp_path: Path, monkeypatch) -> None:
-    """Slurm's warning signal (USR2, sent before a time limit or a preemption) reaches submitit, which
-    calls the run's checkpoint() and requeues it; the run resumes from its last checkpoint."""
-    run_dir, job = _running_on_slurm(slurm, tmp_path, monkeypatch)
-    subprocess.run(["scancel", "--signal=USR2", job], check=True, env={**os.environ, **slurm.env})
-    _wait(lambda: _status(run_dir).get("state") == "done")
-    events = ledger_events(tmp_path)
-    assert [e["state"] for e in events] == ["queued", "running", "interrupted", "running", "done"]
-    assert events[2]["error"] == "preempted or timed out: requeued"
-    assert "resumed from checkpoint last.pt (epoch" in (run_dir / "stdout.log").read_text()
 
 
 @pytest.mark.xdist_group("slurm")

@@ -142,3 +142,14 @@ def test_without_a_python_the_projects_set_up_builds_the_environment_once(
     (workspace / "requirements.txt").write_text("numpy\n")
     broken = neuro("plan", str(exp), "--remote", "bare", cwd=workspace)
     assert broken.returncode == 2 and "the project's set-up (make) failed there" in broken.stderr
+
+
+def test_a_python_without_neuro_is_one_line_naming_the_fix(login_node: SshServer, config_home: Path,
+                                                          workspace: Path, tmp_path_factory) -> None:
+    bare_python = shutil.which("python3.11", path="/usr/bin") or pytest.skip("no system Python 3.11")
+    add_remote(workspace, login_node, "plain", tmp_path_factory.mktemp("login-home") / "lab", f"--python={bare_python}")
+    exp = toy_experiment(workspace, repetitions=1)
+    refused = neuro("plan", str(exp), "--remote", "plain", cwd=workspace)
+    assert refused.returncode == 2
+    assert f"neuro: error: {bare_python} there cannot import neuro" in refused.stderr
+    assert "install neuro in that environment" in refused.stderr and "Traceback" not in refused.stderr
