@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import gc
 import json
+import shlex
 import sys
 from enum import Enum
 from pathlib import Path
@@ -24,6 +25,13 @@ RemoteOption = Annotated[Optional[str], typer.Option(
     "--remote", metavar="NAME", help="Do it on a remote (see `neuro remote`): the project is sent there first.",
     show_default=False)]
 INVOCATION: list[str] = []     # the command's arguments as given (main() records them): --remote passes them on
+
+
+
+def invocation(experiment: Path, set_: list[str] | None) -> str:
+    """The experiment file and its `--set` options as a hint's command line repeats them (quoted for the shell)."""
+    return " ".join([shlex.quote(str(experiment)), *(f"--set {shlex.quote(value)}" for value in set_ or [])])
+
 
 LARGE_SWEEP = 100_000
 MaxRunsOption = Annotated[Optional[int], typer.Option(

@@ -6,7 +6,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from neuro.cli.common import Backend, ExperimentArg, MaxRunsOption, RemoteOption, SetOption, load, on_remote
+from neuro.cli.common import Backend, ExperimentArg, MaxRunsOption, RemoteOption, SetOption, invocation, load, on_remote
 from neuro.utils.errors import NeuroError
 from neuro.utils.reporting.table import counted, print_table
 from neuro.utils.sweeps.plan import plan_runs
@@ -32,8 +32,9 @@ def run(experiment: ExperimentArg, set_: SetOption = None, max_runs: MaxRunsOpti
     sweep = load(experiment, set_, max_runs=max_runs, check_data=True, writes="`neuro run`")
     executor = executor_named(backend.value if backend else sweep.spec.backend)
     executor.require(sweep)      # before anything is written or printed
+    again = invocation(experiment, set_)       # what the hints repeat
     if sweep.spec.search is not None:
-        _search(experiment, sweep, executor, rerun, LaunchOptions(workers, wait))
+        _search(experiment, again, sweep, executor, rerun, LaunchOptions(workers, wait))
         return
     source = GridSource(sweep, rerun.value if rerun else None,
                         lambda plan: print(f"{sweep.spec.id}: {counted(len(sweep.runs), 'run')}: {plan.summary()}"))
@@ -44,33 +45,37 @@ def run(experiment: ExperimentArg, set_: SetOption = None, max_runs: MaxRunsOpti
         raise typer.Exit(130) from None
     plan = source.plan
     if plan.to_run and ends is None:
-        print(f"follow with `neuro status {experiment}`; `neuro cancel {experiment}` cancels")
+        print(f"follow with `neuro status {again}`; `neuro cancel {again}` cancels")
     elif plan.to_run and ends is not None:
         print("finished: " + ", ".join(f"{n} {state}" for state, n in sorted(ends.items())))
     if plan.waiting:
         names = [run.name for run in plan.waiting]
         print(f"{len(names)} not started: their folder is in use by a run of other parameters that is still "
               f"running ({', '.join(names[:3])}{', ...' if len(names) > 3 else ''}); "
-              f"`neuro run {experiment}` again once it has ended")
+              f"`neuro run {again}` again once it has ended")
     failed = ends is not None and (ends[State.FAILED] or ends[State.LOST])
     if failed:
-        print(f"see `neuro status {experiment}` for the errors")
-    if failed or plan.failed or plan.waiting or _not_run_here(ends, experiment):
+        print(f"see `neuro status {again}` for the errors")
+    if failed or plan.failed or plan.waiting or _not_run_here(ends, again):
         raise typer.Exit(1)
 
 
-def _search(experiment, sweep, executor, rerun: Rerun | None, options) -> None:
+def _search(experiment, again: str, sweep, executor, rerun: Rerun | None, options) -> None:
     """`neuro run` on a search: continue its study where it stands, trials in flight until the budget is spent."""
     from neuro.utils.backends.dispatch import SearchSource, dispatch
     from neuro.utils.search.driver import SearchDriver
     from neuro.utils.search.report import report_told, study_summary
-    from neuro.utils.search.study import open_study
+    from neuro.utils.search.study import open_study, study_change
     if rerun is not None:
         raise NeuroError(f"{experiment}: --rerun: a search's trials are not run again (the study keeps them); "
                          "raise search.trials to run more, or give the experiment a new name to start over")
     search = sweep.spec.search
+    if change := study_change(sweep.spec, sweep.dir):
+        print(f"{sweep.spec.id}: the search changed ({', '.join(change.parts)}): its study of "
+              f"{counted(change.trials, 'trial')} is kept in {sweep.dir / '.superseded'} (its runs' files too, as new "
+              "runs take their folders); a new study starts")
     study = open_study(sweep.spec, sweep.dir)
-    print(f"{sweep.spec.id}: search ({search.method}, {search.parallel} in parallel): {study_summary(study, sweep.spec)}")
+    print(f"{sweep.spec.id}: search ({search.method}): {study_summary(study, sweep.spec)}")
     driver = SearchDriver(sweep, study, search.parallel)
     source = SearchSource(sweep, driver, lambda told: report_told(told, sweep.spec.metric.name))
     try:
@@ -79,14 +84,14 @@ def _search(experiment, sweep, executor, rerun: Rerun | None, options) -> None:
         print(executor.interrupted_hint)
         raise typer.Exit(130) from None
     if ends is None:
-        print(f"follow with `neuro status {experiment}`; `neuro run {experiment}` again submits the next trials "
+        print(f"follow with `neuro status {again}`; `neuro run {again}` again submits the next trials "
               "(--wait keeps it going to the end)")
     else:
         print(f"{sweep.spec.id}: {study_summary(study, sweep.spec)}")
     failed = any(t.state == "fail" for t in driver.told) or (ends is not None and ends[State.FAILED])
     if failed:
-        print(f"see `neuro status {experiment}` for the errors")
-    if failed or _not_run_here(ends, experiment):
+        print(f"see `neuro status {again}` for the errors")
+    if failed or _not_run_here(ends, again):
         raise typer.Exit(1)
 
 
@@ -156,8 +161,11 @@ def plan(experiment: ExperimentArg, set_: SetOption = None, max_runs: MaxRunsOpt
 
 def _plan_search(sweep, chosen, to_run: list) -> None:
     """A search's plan: its trials so far, and the job script of one trial for a cluster."""
+    from neuro.utils.search.study import study_change
     from neuro.utils.sweeps.runs import grid_points, runs_per_trial, trial_runs
     search, asked = sweep.spec.search, len({run.trial for run in sweep.runs})
+    if change := study_change(sweep.spec, sweep.dir):
+        print(f"{sweep.spec.id}: {change.describe()}")
     print(f"{sweep.spec.id}: search ({search.method}) of {counted(search.trials, 'trial')}, {search.parallel} in "
           f"flight, each {counted(runs_per_trial(sweep.spec), 'run')} ({counted(len(grid_points(sweep.spec)), 'grid point')}"
           f" x {counted(len(sweep.spec.seeds), 'repetition')}); {asked} asked so far; task {sweep.spec.task.ref}; "
@@ -177,6 +185,14 @@ def _plan_search(sweep, chosen, to_run: list) -> None:
         print(script)
 
 
+def _out_of_view(runs: list, states: dict) -> str:
+    """e.g. '2 runs removed already, 1 never run'."""
+    removed = sum(states[r.key] == State.REMOVED for r in runs)
+    parts = [f"{counted(removed, 'run')} removed already" if removed else "",
+             f"{len(runs) - removed} never run" if len(runs) > removed else ""]
+    return ", ".join(part for part in parts if part)
+
+
 def cancel(experiment: ExperimentArg, set_: SetOption = None, max_runs: MaxRunsOption = None,
            remote: RemoteOption = None) -> None:
     """Cancel the experiment's queued and running runs (scancel / qdel, or stop a local `neuro run`)."""
@@ -186,13 +202,15 @@ def cancel(experiment: ExperimentArg, set_: SetOption = None, max_runs: MaxRunsO
     report = cancel_sweep(sweep)
     total = sum(report.counts.values())
     detail = ", ".join(f"{n} {backend}" for backend, n in sorted(report.counts.items()))
+    clusters = [backend for backend in report.counts if backend != "local"]
+    again = invocation(experiment, set_) + (f" --backend {clusters[0]}" if len(clusters) == 1 else "")
     print(f"{sweep.spec.id}: cancelled {counted(total, 'run')}" + (f" ({detail})" if detail else "")
-          + (f"; `neuro run {experiment}` resubmits what is not done" if total else ""))
+          + (f"; `neuro run {again}` resubmits what is not done" if total else ""))
     for host, runs in sorted(report.elsewhere.items()):
         if host.startswith("remote "):
             remote = host.removeprefix("remote ")
             print(f"not cancelled: {counted(len(runs), 'run')} held by remote {remote}'s jobs (as last pulled); "
-                  f"`neuro cancel {experiment} --remote {remote}` cancels them there")
+                  f"`neuro cancel {invocation(experiment, set_)} --remote {remote}` cancels them there")
         else:
             print(f"not cancelled: {counted(len(runs), 'run')} held by a `neuro run` on {host}; run `neuro cancel` there")
     if report.still_running:
@@ -207,7 +225,7 @@ def rm(experiment: ExperimentArg, set_: SetOption = None, max_runs: MaxRunsOptio
            "--runs", metavar="PATTERNS", help="Only the runs whose names match, comma-separated, with * "
                                               "wildcards, e.g. --runs 'lr=0.1__*'.")] = None) -> None:
     """Take the experiment's runs out of view (status, results, ls): their files move to
-    <experiment>/.removed/, the ledger keeps every record, and `neuro run` runs them again."""
+    `<experiment>/.removed/`, the ledger keeps every record, and `neuro run` runs them again."""
     import fnmatch
 
     from neuro.utils.sweeps.run_home import REMOVED, remove
@@ -218,9 +236,16 @@ def rm(experiment: ExperimentArg, set_: SetOption = None, max_runs: MaxRunsOptio
     if not chosen:
         raise NeuroError(f"{experiment}: --runs: no run matches {runs!r}; `neuro plan {experiment}` lists them")
     latest = sweep.latest()
-    active = {r.key for r in chosen if r.key in latest and effective_state(latest[r.key]) in (State.QUEUED, State.RUNNING)}
-    removed, busy = remove(sweep, [r for r in chosen if r.key not in active])
-    print(f"{sweep.spec.id}: removed {counted(len(removed), 'run')} from view; files in {sweep.dir / REMOVED}")
+    states = {r.key: (State.REMOVED if latest.state(r.key) == State.REMOVED else effective_state(latest[r.key]))
+              if r.key in latest else None for r in chosen}
+    active = {key for key, state in states.items() if state in (State.QUEUED, State.RUNNING)}
+    absent = [r for r in chosen if states[r.key] in (None, State.REMOVED)]      # nothing in view to take out
+    if len(absent) == len(chosen):
+        print(f"{sweep.spec.id}: nothing to remove: {_out_of_view(absent, states)}")
+        return
+    removed, busy = remove(sweep, [r for r in chosen if r.key not in active and states[r.key] not in (None, State.REMOVED)])
+    print(f"{sweep.spec.id}: removed {counted(len(removed), 'run')} from view; files in {sweep.dir / REMOVED}"
+          + (f" ({_out_of_view(absent, states)})" if absent else ""))
     if active or busy:
         print(f"not removed: {counted(len(active) + len(busy), 'run')} queued or running; "
               f"`neuro cancel {experiment}` first")

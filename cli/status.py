@@ -11,6 +11,7 @@ from typing import Annotated, Optional
 import typer
 
 from neuro.cli.common import ExperimentArg, MaxRunsOption, RemoteOption, SetOption, check_ledger, load, on_remote, warn_stale_card
+from neuro.utils.layout import quickstart
 from neuro.utils.reporting.table import counted, print_table
 from neuro.utils.sweeps.ledger import LatestEvents, Ledger
 from neuro.utils.sweeps.states import ORDER, State
@@ -42,10 +43,12 @@ def status(experiment: ExperimentArg, set_: SetOption = None, max_runs: MaxRunsO
     print(f"{sweep.spec.id}: {counted(len(statuses), 'run')}: {state_counts(statuses.states)}")
     if sweep.spec.search is not None:
         from neuro.utils.search.report import study_summary
-        from neuro.utils.search.study import open_study
+        from neuro.utils.search.study import open_study, study_change
         study = open_study(sweep.spec, sweep.dir, create=False)
-        print(f"search ({sweep.spec.search.method}): " + (study_summary(study, sweep.spec) if study else
-                                                          f"not started; `neuro run {experiment}` starts it"))
+        change = study_change(sweep.spec, sweep.dir) if study is None else None
+        print(f"search ({sweep.spec.search.method}): " + (
+            study_summary(study, sweep.spec) if study else change.describe() if change else
+            f"not started; `neuro run {experiment}` starts it"))
 
 
 def ls() -> None:
@@ -61,7 +64,7 @@ def ls() -> None:
             last[event["experiment"]] = max(last[event["experiment"]], event.get("time", 0))
     latest = {experiment: runs for experiment, runs in latest.items() if len(runs)}
     if not latest:
-        print("no experiments yet: `neuro run configs/quickstart.yaml` starts one")
+        print(f"no experiments yet: `neuro run {quickstart()}` starts one")
         return
     rows = []
     for experiment, runs in sorted(latest.items()):

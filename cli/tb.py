@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import signal
+import socket
 import subprocess
 import sys
 from typing import Annotated
@@ -20,6 +21,9 @@ def tb(experiment: ExperimentArg, set_: SetOption = None, max_runs: MaxRunsOptio
     sweep = load(experiment, set_, max_runs=max_runs, import_code=False)
     if not sweep.dir.is_dir():
         raise NeuroError(f"{experiment}: no runs yet in {sweep.dir}; `neuro run {experiment}` first")
+    if not _free(host, port):
+        raise NeuroError(f"--port {port}: the port is in use on {host} (another TensorBoard?); choose another, "
+                         f"e.g. `neuro tb {experiment} --port {_free_port(host)}`")
     print(f"TensorBoard for {sweep.spec.id} on http://{host}:{port}/ (Ctrl-C stops it)", flush=True)
     command = [sys.executable, "-m", "tensorboard.main", "--logdir", str(sweep.dir), "--port", str(port),
                "--host", host]
@@ -43,3 +47,20 @@ def _stop(server: subprocess.Popen, grace_s: float = 10.0) -> None:
         except subprocess.TimeoutExpired:
             server.kill()
             server.wait()
+
+
+def _free(host: str, port: int) -> bool:
+    """Whether a server may listen on `port` of `host` now."""
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)    # a port just let go counts as free
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def _free_port(host: str) -> int:
+    with socket.socket() as probe:
+        probe.bind((host, 0))
+        return probe.getsockname()[1]

@@ -105,20 +105,53 @@ def test_tb_serves_the_experiment(finished) -> None:
             except OSError:
                 time.sleep(0.5)
         assert "x=2.0__fail=none__rep0/tb" in runs and len(runs) == 12  # failed runs keep their curves
+        busy = neuro("tb", str(exp), "--port", str(port), cwd=workspace)
+        assert busy.returncode == 2 and f"--port {port}: the port is in use on localhost" in busy.stderr
+        assert busy.stderr.count("\n") == 1 and "--port" in busy.stderr.split("choose another")[1]
+        experiment = _hparams(port, "experiment", {"experimentName": ""})
+        differs = {info["name"]: info["differs"] for info in experiment["hparamInfos"]}
+        assert differs == {"x": True, "fail": False, "epochs": False, "sleep_s": False, "label": False}   # no seed
+        groups = _hparams(port, "session_groups", {
+            "experimentName": "", "startIndex": 0, "sliceSize": 100, "aggregationType": "AGGREGATION_AVG",
+            "allowedStatuses": ["STATUS_UNKNOWN", "STATUS_SUCCESS", "STATUS_FAILURE", "STATUS_RUNNING"]})["sessionGroups"]
+        by_x = {group["hparams"]["x"]: group for group in groups}      # the done points, each its 3 repetitions
+        assert sorted(by_x) == [1.0, 2.0, 3.0] and all(len(g["sessions"]) == 3 for g in groups)
+        assert {s["status"] for g in groups for s in g["sessions"]} == {"STATUS_SUCCESS"}
+        mean = {v["name"]["tag"]: v["value"] for v in by_x[2.0]["metricValues"]}["final/score"]
+        assert mean == pytest.approx(0.1)                    # -(2 - 2)^2 + seed / 10 over seeds 0, 1, 2
     finally:
         server.send_signal(signal.SIGINT)
         server.wait(timeout=30)
 
 
+def _hparams(port: int, route: str, body: dict) -> dict:
+    """A request to TensorBoard's HParams plugin, as its dashboard makes it."""
+    request = urllib.request.Request(f"http://localhost:{port}/data/plugin/hparams/{route}",
+                                     data=json.dumps(body).encode(), headers={"Content-Type": "application/json"})
+    return json.loads(urllib.request.urlopen(request, timeout=30).read())
+
+
 def test_results_plot_writes_a_png_per_numeric_parameter(finished) -> None:
     workspace, exp = finished
     result = neuro("results", str(exp), "--plot", cwd=workspace)
-    plot = workspace / "training_data" / "tasks" / "toy" / "plots" / "score_vs_x.png"
+    plot = workspace / "training_data" / "tasks" / "toy" / "plots" / "score_mean_vs_x.png"
     assert f"wrote {plot}" in result.stderr
     assert plot.read_bytes().startswith(b"\x89PNG") and plot.stat().st_size > 5000
-    assert (plot.parent / "score_vs_fail.png").read_bytes().startswith(b"\x89PNG")   # categories: grouped points
-    curve = plot.parent / "curve_loss.png"
+    assert (plot.parent / "score_mean_vs_fail.png").read_bytes().startswith(b"\x89PNG")   # categories: grouped points
+    curve = plot.parent / "curve_loss_mean.png"
     assert f"wrote {curve}" in result.stderr and curve.read_bytes().startswith(b"\x89PNG")
+    median = neuro("results", str(exp), "--plot", "--stat", "median", cwd=workspace)     # beside the mean's, not over them
+    assert f"wrote {plot.parent / 'score_median_vs_x.png'}" in median.stderr and plot.exists()
+
+
+def test_plot_with_nothing_to_draw_says_why(workspace: Path) -> None:
+    exp = toy_experiment(workspace, grid="x: [1.0]", repetitions=1, params="{epochs: 0}")
+    exp.write_text(exp.read_text().replace("metric: {name: score, mode: max}\n", ""))
+    assert neuro("run", str(exp), cwd=workspace).returncode == 0
+    nothing = neuro("results", str(exp), "--plot", cwd=workspace)
+    assert nothing.returncode == 1 and "--plot: nothing to draw: its runs logged no curves" in nothing.stderr
+    assert "the file names no metric" in nothing.stderr
+    assert not (workspace / "training_data" / "tasks" / "toy" / "plots").exists()
 
 
 def test_each_run_keeps_its_training_curve(finished) -> None:
@@ -165,7 +198,7 @@ def test_nested_metrics_are_flattened_and_json_cells_in_csv(workspace: Path) -> 
     assert neuro("run", str(exp), cwd=workspace).returncode == 0
     rows = list(csv.DictReader(io.StringIO(neuro("results", str(exp), "--runs", "-f", "csv", cwd=workspace).stdout)))
     assert rows[0]["params.flag"] == "true" and json.loads(rows[0]["params.sizes"]) == [1, 2]
-    assert (rows[0]["per_class/a"], rows[0]["per_class/b/c"], rows[0]["n"]) == ("0.5", "2", "2")
+    assert (rows[0]["per_class/a"], rows[0]["per_class/b/c"], rows[0]["n"]) == ("0.5", "2.0", "2.0")   # metrics are floats, exact
     table = neuro("results", str(exp), cwd=workspace).stdout
     assert table.splitlines()[0].split()[:3] == ["n", "per_class/a", "per_class/b/c"]
 

@@ -14,7 +14,7 @@ RECOVERY = """
     task: nif
     repetitions: 1
     params: {dataset: synthetic, synthetic_images: 240, synthetic_v1: 120, synthetic_v2: 160, synthetic_snr: 2,
-             epochs: 15}
+             epochs: 9}
     """
 
 

@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 from neuro.utils.backends.executor import Executor, Launch, LaunchOptions, Write
 from neuro.utils.backends.holding import in_flight
+from neuro.utils.reporting.table import counted
 from neuro.utils.search.driver import SearchDriver, Told
 from neuro.utils.sweeps.ledger import state_of
 from neuro.utils.sweeps.plan import Plan, Rerun, plan_runs
@@ -99,6 +100,12 @@ class SearchSource(RunSource):
         remaining = self.search.trials - len(self.driver.told)
         carried = launch.reserve(self.driver.slots * per_trial, max(remaining, 1) * per_trial)
         self.driver.capacity = math.ceil(carried / per_trial)
+        slots = min(self.driver.slots, self.driver.capacity)
+        line = f"trials in flight: {slots} at a time"
+        if slots < self.driver.slots:
+            line += (f", not {self.driver.slots} (search.parallel): each trial is {counted(per_trial, 'run')} and "
+                     f"{carried} run(s) fit here at once; --workers or a cluster backend runs more")
+        print(line)
         self.refill(launch)
 
     def refill(self, launch: Launch) -> None:

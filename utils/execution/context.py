@@ -143,10 +143,14 @@ class RunContext:
         if self._pending is not None:
             self._write(self._pending)
         if metrics is not None:
+            from tensorboard.plugins.hparams.summary_v2 import hparams_pb
             from torch.utils.tensorboard.summary import hparams
+            # the session's group is a hash of its parameters (TensorBoard's default): the repetitions of a
+            # grid point (or a trial) form one group, and TensorBoard tells swept parameters from fixed ones
+            # (no experiment summary of the run's own, which would say none differs)
             final = {f"final/{name}": value for name, value in metrics.items()}
-            for summary in hparams(self.hparams, final):
-                self.writer.file_writer.add_summary(summary)
+            self.writer.file_writer.add_summary(hparams_pb(self.hparams))
+            self.writer.file_writer.add_summary(hparams(self.hparams, final)[2])      # its end: success
             for tag, value in final.items():
                 self.writer.add_scalar(tag, value, 0)
         self.close()
@@ -172,9 +176,10 @@ def apply_seed(seed: int, threads: int = 1) -> None:
     torch.set_num_threads(threads)
 
 
-def tensorboard_hparams(params: dict[str, Any], seed: int) -> dict[str, Any]:
-    """Parameters as TensorBoard accepts them (numbers, text, booleans)."""
-    out: dict[str, Any] = {"seed": seed}
+def tensorboard_hparams(params: dict[str, Any]) -> dict[str, Any]:
+    """Parameters as TensorBoard accepts them (numbers, text, booleans); not the seed, which tells
+    repetitions apart, not grid points."""
+    out: dict[str, Any] = {}
     for name, value in params.items():
         out[name] = value if isinstance(value, (int, float, str, bool)) else str(value)
     return out

@@ -76,22 +76,33 @@ def execute_run(sweep: Sweep, run: RunSpec, fresh: bool = False, job: JobRef | N
         previous = read_json(run_dir / "status.json") or {}
         if previous.get("state") in FINAL and not fresh:
             return Outcome(State(previous["state"]), elsewhere=True)
+        before = ran_before(previous) if previous.get("key") == run.key and not fresh else 0.0
         if previous.get("state") == State.RUNNING:
-            _record(sweep, run, run_dir, State.INTERRUPTED, job, error="lost: the process running it ended")
+            _record(sweep, run, run_dir, State.INTERRUPTED, job, error="lost: the process running it ended",
+                    duration_s=round(before, 3))
         if fresh:
             reset_run(sweep, run)
-        return _attempt(sweep, run, run_dir, job)
+        return _attempt(sweep, run, run_dir, job, before)
 
 
-def _attempt(sweep: Sweep, run: RunSpec, run_dir: Path, job: JobRef | None) -> Outcome:
+def ran_before(status: dict[str, Any]) -> float:
+    """Seconds a run has run in its legs so far, from its status: the duration recorded when its last
+    leg ended, or, for a leg whose process vanished, until that leg last wrote its status."""
+    if status.get("state") == State.RUNNING and status.get("started"):
+        return (status.get("before_s") or 0.0) + max((status.get("updated") or status["started"]) - status["started"], 0.0)
+    return status.get("duration_s") or 0.0
+
+
+def _attempt(sweep: Sweep, run: RunSpec, run_dir: Path, job: JobRef | None, before: float = 0.0) -> Outcome:
+    """One leg of the run; `before`: seconds its earlier legs ran (its duration is the sum of its legs)."""
     (run_dir / "config.yaml").write_text(yaml.safe_dump(_config(sweep, run), sort_keys=False))
     started = time.time()
-    _record(sweep, run, run_dir, State.RUNNING, job, started=started)
+    _record(sweep, run, run_dir, State.RUNNING, job, started=started, before_s=round(before, 3) or None)
     outcome = Outcome(State.FAILED)
     ctx: RunContext | None = None
     with _output_to(run_dir, sweep.spec.outputs.log_mb):
         try:
-            ctx = _context(sweep, run, run_dir, job, started)
+            ctx = _context(sweep, run, run_dir, job, started, before)
             ctx.log.info("run %s of %s (key %s, seed %d, pid %d)", run.name, sweep.spec.id, run.key, run.seed,
                          os.getpid())
             function = sweep.spec.task.load_function()
@@ -113,7 +124,7 @@ def _attempt(sweep: Sweep, run: RunSpec, run_dir: Path, job: JobRef | None) -> O
                 print(f"neuro: ended {len(left)} process(es) the task left running: {', '.join(left)}", file=sys.stderr)
             if ctx is not None:
                 _close_quietly(ctx)
-    outcome.duration_s = round(time.time() - started, 3)
+    outcome.duration_s = round(before + time.time() - started, 3)
     if outcome.state == State.DONE:
         write_json(run_dir / "result.json", {"key": run.key, "name": run.name, "seed": run.seed,
                                              "params": run.params, "metrics": outcome.metrics,
@@ -139,7 +150,8 @@ def _close_quietly(ctx: RunContext) -> None:
         print(f"closing the run's logs failed: {type(err).__name__}: {err}", file=sys.stderr)
 
 
-def _context(sweep: Sweep, run: RunSpec, run_dir: Path, job: JobRef | None, started: float) -> RunContext:
+def _context(sweep: Sweep, run: RunSpec, run_dir: Path, job: JobRef | None, started: float,
+             before: float) -> RunContext:
     import torch
 
     apply_seed(run.seed, sweep.spec.resources.cpus)
@@ -154,13 +166,14 @@ def _context(sweep: Sweep, run: RunSpec, run_dir: Path, job: JobRef | None, star
 
     def on_metrics(step: int, metrics: dict[str, float]) -> None:
         if time.monotonic() - written[0] >= every_s:     # status.json: the latest step, now and then
-            _write_status(run_dir, run, State.RUNNING, job, started=started, step=step, last_metrics=metrics)
+            _write_status(run_dir, run, State.RUNNING, job, started=started, before_s=round(before, 3) or None,
+                          step=step, last_metrics=metrics)
             written[0] = time.monotonic()
         if prune is not None:
             prune(step, metrics)
 
     return RunContext(run_dir, sweep.workspace.data, run.seed, device,
-                      tensorboard_hparams(run.params, run.seed), on_metrics, sweep.spec.outputs)
+                      tensorboard_hparams(run.params), on_metrics, sweep.spec.outputs)
 
 
 def _record(sweep: Sweep, run: RunSpec, run_dir: Path, state: str, job: JobRef | None, by_runner: bool = False,
@@ -195,6 +208,7 @@ def _identity_of(pid: int) -> dict[str, float | int | None]:
 
 
 def _write_status(run_dir: Path, run: RunSpec, state: str, job: JobRef | None, **fields: Any) -> None:
+    fields = {k: v for k, v in fields.items() if v is not None}
     write_json(run_dir / "status.json", {"key": run.key, "name": run.name, "state": state, **_job_fields(job),
                                          "pid": os.getpid(), "updated": round(time.time(), 3), **fields})
 
@@ -279,6 +293,6 @@ def record_abandoned(sweep: Sweep, run: RunSpec, state: State, reason: str) -> O
         stderr = ""
     error = _crash_report(stderr) + "\n" + reason if stderr.strip() else reason
     started = previous.get("started")
-    duration = round(time.time() - started, 3) if started else None
+    duration = round((previous.get("before_s") or 0.0) + time.time() - started, 3) if started else None
     _record(sweep, run, run_dir, state, None, by_runner=True, started=started, duration_s=duration, error=error)
     return Outcome(state, error=error, duration_s=duration or 0.0)

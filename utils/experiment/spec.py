@@ -19,6 +19,7 @@ from neuro.utils.experiment.param_types import TypeMismatch, coerce, describe
 from neuro.utils.experiment.sections import Metric, Outputs, Resources
 from neuro.utils.experiment.tasks import Pinned, Task, resolve_task
 from neuro.utils.experiment.yaml_source import Source, load_yaml, parse_value
+from neuro.utils.layout import quickstart
 from neuro.utils.search.space import SearchSpec, parse_search
 
 NAME_PATTERN = re.compile(r"^[a-z0-9_-]+$")
@@ -122,7 +123,7 @@ def parse_spec(raw: Any, source: Source, base_dirs: list[Path], cards: Path | No
     if not isinstance(raw, dict):
         raise source.error("", "the file is empty or not a mapping" if raw is None else
                            f"expected a mapping of keys, got {type(raw).__name__}",
-                           "start from configs/quickstart.yaml")
+                           f"start from {quickstart()} (`neuro configs` lists every shipped one)")
     for key in raw:
         if key not in TOP_KEYS:
             raise source.error(str(key), f"unknown key{did_you_mean(str(key), TOP_KEYS)}",

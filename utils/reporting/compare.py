@@ -107,10 +107,24 @@ def compare(sweep: Sweep, param: str, metrics: list[str], test: str = "wilcoxon"
 
 
 def comparison_rows(comparisons: list[Comparison], param: str) -> tuple[list[str], list[list[str]]]:
+    """For people: the interval as `[low, high]`, 4 significant digits (p-values 3)."""
     headers = ["metric", f"{param} A", f"{param} B", "n", "mean A - B", "95% interval", "p", "p (Holm)"]
     cells = [[c.metric, _text(c.first), _text(c.second), str(c.n), _number(c.difference),
               f"[{_number(c.low)}, {_number(c.high)}]", _number(c.p, 3), _number(c.p_holm, 3)] for c in comparisons]
     return headers, cells
+
+
+def comparison_csv_rows(comparisons: list[Comparison], param: str) -> tuple[list[str], list[list[Any]]]:
+    """For programs: one column per number (the interval's two ends apart), at full precision."""
+    headers = ["metric", f"{param}_a", f"{param}_b", "n", "mean_difference", "interval_low", "interval_high", "p",
+               "p_holm"]
+    cells = [[c.metric, _text(c.first), _text(c.second), c.n, *[_exact(v) for v in
+              (c.difference, c.low, c.high, c.p, c.p_holm)]] for c in comparisons]
+    return headers, cells
+
+
+def _exact(value: float | None) -> str:
+    return "" if value is None or math.isnan(value) else repr(float(value))
 
 
 def _text(value: Any) -> str:

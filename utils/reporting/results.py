@@ -45,6 +45,9 @@ class Stat:
         return self.std, self.std
 
     def show(self, stat: str) -> str:
+        """e.g. `0.912 ± 0.013 (3)`; one value has no spread to show: `0.912 (1)`."""
+        if self.n == 1:
+            return f"{self.mean:.4g} (1)"
         if stat == "median":
             return f"{self.median:.4g} [{self.p10:.4g}, {self.p90:.4g}] ({self.n})"
         return f"{self.mean:.4g} ± {self.std:.2g} ({self.n})"

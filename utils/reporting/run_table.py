@@ -27,17 +27,21 @@ def render_runs(rows: list[dict[str, Any]], fmt: str) -> str:
     if fmt == "json":
         return json.dumps(rows, indent=2)
     headers = list(dict.fromkeys(name for row in rows for name in row))
-    cells = [[_cell(row.get(name)) for name in headers] for row in rows]
+    cells = [[_cell(row.get(name), exact=fmt == "csv") for name in headers] for row in rows]
     if fmt == "csv":
         return csv_table(headers, cells)
     return markdown_table(headers, cells) if fmt == "markdown" else text_table(headers, cells)
 
 
-def _cell(value: Any) -> str:
+def _cell(value: Any, exact: bool) -> str:
+    """A value as text: numbers at full precision where a program reads them (`exact`), 6 digits where
+    a person does."""
     if value is None:
         return ""
     if isinstance(value, str):
         return value
     if isinstance(value, (bool, list, dict)):
         return json.dumps(value)
-    return f"{value:.6g}" if isinstance(value, float) else str(value)
+    if isinstance(value, float):
+        return repr(value) if exact else f"{value:.6g}"
+    return str(value)

@@ -1,5 +1,5 @@
 """Results of a search: its trials best first (objective over the trial's runs), the best
-configuration as a ready `--set` line, parameter importances, and Optuna's plots."""
+configuration as a ready `--set` line, and parameter importances (its figures: search_plots)."""
 from __future__ import annotations
 
 import json
@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from neuro.utils.reporting.plots import pyplot, save_figure
 from neuro.utils.reporting.results import Stat
 from neuro.utils.reporting.table import csv_table, markdown_table, text_table
 from neuro.utils.sweeps.states import State
@@ -75,8 +74,10 @@ def trial_table(rows: list[TrialRow], sweep: Sweep) -> tuple[list[str], list[lis
 
 
 def best_line(experiment: Path, sweep: Sweep, best) -> str:
-    """The command that runs the best trial's configuration as an experiment of its own."""
-    sets = " ".join(f"--set params.{name}={_show(value)}" for name, value in best.params.items())
+    """The command that runs the best trial's configuration as an experiment of its own: every value at
+    full precision (the shortest text that reads back as the same number), so it reproduces the trial."""
+    sets = " ".join(f"--set params.{name}={repr(value) if isinstance(value, float) else _show(value)}"
+                    for name, value in best.params.items())
     return f"neuro run {experiment} --set search=null --set name={sweep.spec.name}-best {sets}"
 
 
@@ -95,24 +96,6 @@ def searched(sweep: Sweep) -> dict[str, Any]:
     """The search's space (the sweep is a search's)."""
     assert sweep.spec.search is not None
     return sweep.spec.search.space
-
-
-def plot_search(study, out_dir: Path, title: str) -> list[Path]:
-    """The optimisation history, a slice plot per parameter and a parallel-coordinates plot (PNGs)."""
-    from optuna.visualization import matplotlib as views
-
-    pyplot()
-    figures: dict[str, Any] = {"search_history": views.plot_optimization_history(study)}
-    for name in study.best_trial.params:
-        figures[f"search_slice_{name}"] = views.plot_slice(study, params=[name])
-    if len(study.best_trial.params) > 1:
-        figures["search_parallel_coordinates"] = views.plot_parallel_coordinate(study)
-    written = []
-    for stem, axes in figures.items():
-        figure = (axes.flat[0] if hasattr(axes, "flat") else axes).figure
-        figure.suptitle(title, fontsize=9)
-        written.append(save_figure(figure, out_dir / f"{stem}.png"))
-    return written
 
 
 def _show(value: Any) -> str:

@@ -51,6 +51,7 @@ class SearchDriver:
         self.space = distributions(self.search)
         self.ledger = LedgerFollower(self.sweep.ledger, self.sweep.spec.id)
         self.mine: set[int] = set()     # trials in flight whose runs this driver started
+        self.cut: list[RunSpec] = []    # runs of trials just pruned that never started: recorded pruned
         self._runs: dict[int | None, list[RunSpec]] = {}
         for run in self.sweep.runs:
             self._runs.setdefault(run.trial, []).append(run)
@@ -68,6 +69,10 @@ class SearchDriver:
             with self.sweep.ledger.exclusive() as write:
                 latest = self.ledger.latest()
                 runs = self.step(latest, in_flight(latest))
+                if self.cut:
+                    write([self.sweep.event(run, State.PRUNED, error=f"trial {run.trial} was pruned (another of its "
+                                            "runs was); not started") for run in self.cut])
+                    self.cut = []
                 if runs:
                     queue(runs, write)
             if runs or len(self.told) == told:
@@ -83,7 +88,11 @@ class SearchDriver:
             if trial.state != TrialState.RUNNING:
                 continue
             runs = self.runs_of(trial.number, trial.params)
-            if all(latest.get(run.key, {}).get("state") in FINAL for run in runs):
+            states = [latest.get(run.key, {}).get("state") for run in runs]
+            if State.PRUNED in states:      # one run pruned stops the trial: its others stop at their next step
+                self._tell(trial.number, runs, latest)
+                self.cut += self._waiting(runs, latest, live)     # and those never started do not start
+            elif all(state in FINAL for state in states):
                 self._tell(trial.number, runs, latest)
             else:
                 in_flight.append(trial.number)
@@ -124,13 +133,13 @@ class SearchDriver:
     def _tell(self, number: int, runs: list[RunSpec], latest: Mapping[str, dict]) -> None:
         from optuna.trial import TrialState
         metric = self.sweep.spec.metric.name
-        events = [latest[run.key] for run in runs]
+        events = [latest.get(run.key, {"run": run.name}) for run in runs]
         values: list[float | None] = [(e.get("metrics") or {}).get(metric) for e in events]
-        if any(e["state"] == State.PRUNED for e in events):
-            told = Told(number, "pruned", reason=next(e.get("error") or "" for e in events if e["state"] == State.PRUNED))
+        if any(e.get("state") == State.PRUNED for e in events):
+            told = Told(number, "pruned", reason=next(e.get("error") or "" for e in events if e.get("state") == State.PRUNED))
             self.study.tell(number, state=TrialState.PRUNED, skip_if_finished=True)
-        elif any(e["state"] == State.FAILED for e in events):
-            failed = next(e for e in events if e["state"] == State.FAILED)
+        elif any(e.get("state") == State.FAILED for e in events):
+            failed = next(e for e in events if e.get("state") == State.FAILED)
             told = Told(number, "fail", reason=f"run {failed['run']} failed")
             self.study.tell(number, state=TrialState.FAIL, skip_if_finished=True)
         elif any(v is None for v in values):

@@ -12,27 +12,46 @@ from neuro.utils.sweeps.sweep import Sweep
 
 def pruning_hook(sweep: Sweep, run: RunSpec) -> Callable[[int, dict[str, float]], None] | None:
     """What the run calls with each logged step, or None when its search prunes nothing. The trial's
-    first run reports its values; every run of the trial asks the pruner, so all of them stop together."""
+    first run reports its values; every run of the trial asks the pruner, and a run whose trial has been
+    pruned (another run of it was, and the driver told the study) stops at its next step: all of a
+    trial's runs stop together. A run of a trial pruned before it started stops at once."""
     search = sweep.spec.search
     if search is None or search.pruner is None or run.trial is None:
         return None
-    import optuna
+    from optuna.trial import Trial, TrialState
 
-
+    study = open_study(sweep.spec, sweep.dir, create=False)
+    if study is None:                 # its study is another search's now (the file changed): nothing to ask
+        return None
     watched = search.prune_on or sweep.spec.metric.name
-    study = open_study(sweep.spec, sweep.dir)
-    trial = optuna.trial.Trial(study, study._storage.get_trial_id_from_study_id_trial_number(study._study_id, run.trial))
+    storage = study._storage
+    trial_id = storage.get_trial_id_from_study_id_trial_number(study._study_id, run.trial)
+    trial = Trial(study, trial_id)
     reporter = trial_runs(sweep.spec, run.trial, {name: run.params[name] for name in search.space})[0].key == run.key
+
+    def latest(step: int | None):
+        """The trial as the study has it now (a Trial object's own copy never sees the other runs' reports);
+        a run of a pruned trial stops here."""
+        frozen = storage.get_trial(trial_id)
+        if frozen.state == TrialState.PRUNED:
+            raise RunPruned(f"trial {run.trial} was pruned (another of its runs was)"
+                            + (f"; stopped at step {step}" if step is not None else "; not started"))
+        return frozen
+
+    latest(None)
 
     def hook(step: int, metrics: dict[str, float]) -> None:
         if watched not in metrics:
             return
-        try:
-            if reporter:
-                trial.report(metrics[watched], step)
-            prune = trial.should_prune()
-        except RuntimeError:          # the trial has ended already (told by a driver)
+        frozen = latest(step)
+        if frozen.state.is_finished():        # told complete or failed meanwhile: nothing to decide
             return
-        if prune:
+        if reporter:
+            try:
+                trial.report(metrics[watched], step)
+            except RuntimeError:          # the trial has just ended (told by a driver)
+                return
+            frozen = latest(step)
+        if study.pruner.prune(study, frozen):
             raise RunPruned(f"pruned at step {step}: {watched} {metrics[watched]:.4g} ({search.pruner} pruner)")
     return hook

@@ -39,7 +39,7 @@ _KEY_JSON: dict[str, Any] = {"sort_keys": True, "separators": (",", ":"), "defau
 def run_key(task: str, params: dict[str, Any], seed: int) -> str:
     """The run's identity: the task (its resolved identity), every parameter and the seed. Numbers are
     compared by value (1 and 1.0 are one run), so the key does not depend on how a value was written."""
-    canonical = json.dumps({"task": task, "params": _canonical(params), "seed": seed}, **_KEY_JSON)
+    canonical = json.dumps({"task": task, "params": canonical_value(params), "seed": seed}, **_KEY_JSON)
     return hashlib.sha256(canonical.encode()).hexdigest()[:12]
 
 
@@ -207,7 +207,7 @@ def _point_hash(combination: tuple[list[tuple], ...]) -> str:
 
 
 def _key_part(name: str, value: Any) -> str:
-    return f"{json.dumps(name)}:{json.dumps(_canonical(value), **_KEY_JSON)}"
+    return f"{json.dumps(name)}:{json.dumps(canonical_value(value), **_KEY_JSON)}"
 
 
 def runs_per_trial(spec: ExperimentSpec) -> int:
@@ -229,13 +229,14 @@ def _written(spec: ExperimentSpec, section: str) -> dict[str, list]:
     return {name: written[name] for name in getattr(spec, section)}
 
 
-def _canonical(value: Any) -> Any:
+def canonical_value(value: Any) -> Any:
+    """A value as a run key compares it: numbers by value (1.0 is 1), lists and mappings element by element."""
     if isinstance(value, float) and value.is_integer():
         return int(value)
     if isinstance(value, (list, tuple)):
-        return [_canonical(v) for v in value]
+        return [canonical_value(v) for v in value]
     if isinstance(value, dict):
-        return {k: _canonical(v) for k, v in value.items()}
+        return {k: canonical_value(v) for k, v in value.items()}
     return value
 
 

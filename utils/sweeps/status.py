@@ -109,12 +109,13 @@ def state_counts(states: list[str]) -> str:
 
 
 def _duration(sweep: Sweep, run: RunSpec, event: dict[str, Any], state: str) -> float | None:
-    """Seconds so far for a running run; a lost run's stop at its last sign of life."""
-    started = event.get("started")
+    """Seconds so far for a running run (its earlier legs included); a lost run's stop at its last sign
+    of life."""
+    started, before = event.get("started"), event.get("before_s") or 0.0
     if state == State.RUNNING and started:
-        return time.time() - started
+        return before + time.time() - started
     if state == State.LOST and started:
         status = read_json(files_of(sweep, run) / "status.json") or {}
         last = status.get("updated") if status.get("key") == run.key else None
-        return max(last or event.get("time") or started, started) - started
+        return before + max(last or event.get("time") or started, started) - started
     return event.get("duration_s")

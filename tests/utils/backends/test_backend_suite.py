@@ -69,7 +69,7 @@ def test_submitting_again_skips_done_runs(backend: str, tmp_path: Path) -> None:
 
 def test_cancel_stops_queued_and_running_runs(backend: str, tmp_path: Path) -> None:
     exp = toy_experiment(tmp_path, grid="x: [1.0, 2.0, 3.0]", repetitions=1, params="{epochs: 60, sleep_s: 0.5}")
-    args = ["--backend", backend]
+    args = ["--backend", backend, "--set", "params.sleep_s=0.4"]
     runner = neuro_popen("run", str(exp), *args, cwd=tmp_path)
     if backend != "local":
         runner.communicate(timeout=60)
@@ -77,16 +77,18 @@ def test_cancel_stops_queued_and_running_runs(backend: str, tmp_path: Path) -> N
     while not _started(tmp_path):
         assert time.monotonic() < deadline, "no run started"
         time.sleep(0.5)
-    cancelled = neuro("cancel", str(exp), cwd=tmp_path)
+    cancelled = neuro("cancel", str(exp), "--set", "params.sleep_s=0.4", cwd=tmp_path)
     assert cancelled.returncode == 0, cancelled.stderr
     assert "cancelled 3 runs" in cancelled.stdout
+    backend_option = f" --backend {backend}" if backend != "local" else ""       # the hint repeats the options
+    assert f"`neuro run {exp} --set params.sleep_s=0.4{backend_option}` resubmits" in cancelled.stdout
     if backend == "local":
         runner.communicate(timeout=60)
         assert runner.returncode == 130
     assert Counter(e["state"] for e in _latest(tmp_path).values()) == {"cancelled": 3}
     time.sleep(2)  # nothing of the sweep may still be running and writing
     assert Counter(e["state"] for e in _latest(tmp_path).values()) == {"cancelled": 3}
-    again = neuro("plan", str(exp), cwd=tmp_path)
+    again = neuro("plan", str(exp), "--set", "params.sleep_s=0.4", cwd=tmp_path)
     rows = [line for line in again.stdout.splitlines() if line.startswith(("0 ", "1 ", "2 "))]
     assert [row.split()[4] for row in rows] == ["cancelled"] * 3 and "states: 3 cancelled" in again.stdout
 

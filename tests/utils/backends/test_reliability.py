@@ -8,6 +8,8 @@ import time
 from collections import Counter
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import EVERY_EPOCH, ledger_events, neuro, neuro_popen, toy_experiment
 
 SLOW = "epochs: 6, sleep_s: 0.4"
@@ -63,7 +65,12 @@ def test_ctrl_c_marks_runs_interrupted_and_they_resume(workspace: Path) -> None:
     assert [e["state"] for e in latest.values()] == ["interrupted", "interrupted"]
     again = neuro("run", str(exp), cwd=workspace)
     assert "2 to run (2 resuming)" in again.stdout
-    assert {e["state"] for e in {e["run"]: e for e in ledger_events(workspace)}.values()} == {"done"}
+    ended = {e["run"]: e for e in ledger_events(workspace)}
+    assert {e["state"] for e in ended.values()} == {"done"}
+    for name, first_leg in latest.items():       # a resumed run's duration is the sum of its legs
+        second_leg = ended[name]["time"] - ended[name]["started"]
+        assert ended[name]["duration_s"] == pytest.approx(first_leg["duration_s"] + second_leg, abs=0.1)
+        assert first_leg["duration_s"] > 0.5
 
 
 def test_cancel_stops_a_runner_started_as_a_background_job(workspace: Path) -> None:

@@ -116,6 +116,11 @@ def test_rm_takes_runs_out_of_view_and_a_deleted_folder_is_missing(workspace: Pa
     assert "3 runs: 2 done, 1 planned" in neuro("status", str(exp), cwd=workspace).stdout
     assert neuro("ls", cwd=workspace).stdout.splitlines()[2].split()[1:3] == ["2", "2"]
     assert [e["state"] for e in ledger_events(workspace) if e.get("key") == key][-2:] == ["done", "removed"]
+    events = len(ledger_events(workspace))
+    twice = neuro("rm", str(exp), "--runs", "x=1.0*", cwd=workspace)        # removed already: says so, writes nothing
+    assert twice.returncode == 0 and "nothing to remove: 1 run removed already" in twice.stdout
+    assert len(ledger_events(workspace)) == events
+    assert "<experiment>/.removed/" in neuro("rm", "--help", cwd=workspace).stdout
 
     import shutil
     shutil.rmtree(experiment / "x=2.0__rep0")                    # deleted by hand

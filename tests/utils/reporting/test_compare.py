@@ -2,6 +2,8 @@
 p-values, checked against scipy.stats on known data; an effect of zero is not significant."""
 from __future__ import annotations
 
+import csv
+import io
 import json
 from pathlib import Path
 
@@ -46,5 +48,10 @@ def test_compare_pairs_runs_that_differ_only_in_the_parameter(tmp_path: Path) ->
     by_label = json.loads(neuro("results", str(exp), "--compare", "label", "-f", "json", cwd=tmp_path).stdout)
     assert by_label == [{"metric": "score", "first": "a", "second": "b", "n": 12, "difference": 0.0, "low": 0.0,
                          "high": 0.0, "p": 1.0, "p_holm": 1.0}]
+    rows = list(csv.DictReader(io.StringIO(neuro("results", str(exp), "--compare", "x", "-f", "csv", cwd=tmp_path).stdout)))
+    assert list(rows[0]) == ["metric", "x_a", "x_b", "n", "mean_difference", "interval_low", "interval_high", "p", "p_holm"]
+    for row, comparison in zip(rows, by_x):       # the json's numbers, to the last digit
+        assert [float(row[k]) for k in ("mean_difference", "interval_low", "interval_high", "p", "p_holm")] == [
+            comparison[k] for k in ("difference", "low", "high", "p", "p_holm")]
     wrong = neuro("results", str(exp), "--compare", "seed", cwd=tmp_path)
     assert wrong.returncode == 2 and "--compare: 'seed' is not swept" in wrong.stderr

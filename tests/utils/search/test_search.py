@@ -271,22 +271,28 @@ def test_two_drivers_share_one_study(workspace: Path) -> None:
     assert len(runners) == 2, "both drivers ran trials"
 
 
-def test_poor_trials_are_pruned_not_failed(workspace: Path) -> None:
-    path = search_file(workspace, method="random", trials=12, params="{epochs: 5}", extra="  pruner: median\n",
-                       space="x: {uniform: [-5, 5]}")
+def test_poor_trials_are_pruned_not_failed_and_all_their_runs_stop(workspace: Path) -> None:
+    path = search_file(workspace, method="random", trials=12, params="{epochs: 6, sleep_s: 0.02}",
+                       extra="  pruner: median\n", space="x: {uniform: [-5, 5]}", repetitions=2)
     result = neuro("run", str(path), cwd=workspace)
     assert result.returncode == 0, result.stderr
+    assert "trials in flight: 1 at a time, not" not in result.stdout and "trials in flight: 1 at a time" in result.stdout
     study = study_of(workspace)
     states = Counter(t.state.name for t in study.trials)
     assert states["PRUNED"] >= 2 and states["COMPLETE"] >= 5 and not states["FAIL"]
     pruned = [t for t in study.trials if t.state.name == "PRUNED"]
-    assert all(len(t.intermediate_values) < 5 for t in pruned)            # stopped before the last epoch
+    assert all(len(t.intermediate_values) < 6 for t in pruned)            # stopped before the last epoch
     events = {e["run"]: e for e in _events(workspace)}
     for trial in pruned:
-        event = events[f"trial{trial.number:04d}__rep0"]
-        assert event["state"] == "pruned" and "median pruner" in event["error"]
+        first, second = events[f"trial{trial.number:04d}__rep0"], events[f"trial{trial.number:04d}__rep1"]
+        assert first["state"] == "pruned" and "median pruner" in first["error"]
+        assert second["state"] == "pruned", second          # the trial's other seed stops too, never runs to the end
+        assert "pruner" in second["error"] or f"trial {trial.number} was pruned" in second["error"]
+    for trial in study.trials:
+        if trial.state.name == "COMPLETE":
+            assert {events[f"trial{trial.number:04d}__rep{k}"]["state"] for k in (0, 1)} == {"done"}
     status = neuro("status", str(path), cwd=workspace).stdout
-    assert f"{states['PRUNED']} pruned" in status
+    assert f"{2 * states['PRUNED']} pruned" in status
     assert f"search (random): 12 of 12 trials: {states['COMPLETE']} complete, {states['PRUNED']} pruned" in status
     table = neuro("results", str(path), cwd=workspace).stdout
     assert table.count(" pruned ") == states["PRUNED"]
@@ -304,7 +310,7 @@ def test_results_on_a_search(workspace: Path) -> None:
     assert lines[2].split()[0] == str(study.best_trial.number)               # best first
     best = study.best_params
     assert (f"best configuration (trial {study.best_trial.number}): neuro run {path} --set search=null --set "
-            f"name=opt-best --set params.x={best['x']:.6g} --set params.loss={best['loss']}") in shown.stdout
+            f"name=opt-best --set params.x={best['x']!r} --set params.loss={best['loss']}") in shown.stdout
     assert "importance (PED-ANOVA): x " in shown.stdout
     plots = workspace / "training_data" / "tasks" / "opt" / "plots"
     for name in ("search_history", "search_slice_x", "search_slice_loss", "search_parallel_coordinates"):
@@ -317,4 +323,33 @@ def test_results_on_a_search(workspace: Path) -> None:
     rerun = neuro("run", *command, cwd=workspace)
     assert rerun.returncode == 0, rerun.stderr
     result = json.loads((workspace / "training_data" / "tasks" / "opt-best" / "rep0" / "result.json").read_text())
-    assert result["metrics"]["score"] == pytest.approx(study.best_value, abs=1e-4)
+    assert result["metrics"]["score"] == study.best_value                  # exactly: the values at full precision
+    assert result["params"]["x"] == best["x"]
+
+
+def test_a_changed_search_is_a_new_study_and_the_old_one_is_kept(workspace: Path) -> None:
+    path = search_file(workspace, method="random", trials=3, space="x: {uniform: [-5, 5]}")
+    assert neuro("run", str(path), cwd=workspace).returncode == 0
+    old_values = [t.params["x"] for t in study_of(workspace).trials]
+    assert neuro("run", str(path), "--set", "search.trials=4", cwd=workspace).stdout.count("trial 3: complete") == 1
+    path.write_text(path.read_text().replace("{epochs: 2}", "{epochs: 3}"))        # a fixed parameter changed
+    planned = neuro("plan", str(path), cwd=workspace)
+    assert planned.returncode == 0 and "the search changed (params) since its study of 4 trial(s)" in planned.stdout
+    status = neuro("status", str(path), cwd=workspace).stdout
+    assert "0 runs" in status and "search (random): the search changed (params)" in status
+    results = neuro("results", str(path), cwd=workspace)
+    assert results.returncode == 2 and "no results of this search yet: the search changed (params)" in results.stderr
+    ran = neuro("run", str(path), cwd=workspace)
+    assert ran.returncode == 0, ran.stderr
+    assert "the search changed (params): its study of 4 trials is kept in" in ran.stdout
+    assert "3 of 3 trials: 3 complete" in ran.stdout
+    study = study_of(workspace)
+    assert len(study.trials) == 3 and all(t.state.name == "COMPLETE" for t in study.trials)
+    experiment = workspace / "training_data" / "tasks" / "opt"
+    kept = list((experiment / ".superseded").glob("study.*.journal"))
+    assert len(kept) == 1 and kept[0].stat().st_size > 0
+    assert [t.params["x"] for t in study.trials] == old_values          # the same seeded draws, run again
+    runs = json.loads(neuro("results", str(path), "-f", "json", cwd=workspace).stdout)
+    assert len(runs) == 3 and all(r["runs"] == {"done": 1} for r in runs)
+    assert len(list((experiment / ".superseded").iterdir())) == 1 + 3        # the old study, and its 3 runs' files
+    assert "3 runs: 3 done" in neuro("status", str(path), cwd=workspace).stdout
