@@ -13,7 +13,7 @@ import typer
 from neuro.cli.common import ExperimentArg, MaxRunsOption, RemoteOption, SetOption, check_ledger, load, on_remote, warn_stale_card
 from neuro.utils.layout import quickstart
 from neuro.utils.reporting.table import counted, print_table
-from neuro.utils.sweeps.ledger import LatestEvents, Ledger
+from neuro.utils.sweeps.ledger import RUN_SEPARATOR, LatestEvents, Ledger
 from neuro.utils.sweeps.states import ORDER, State
 from neuro.utils.sweeps.status import effective_state, state_counts, sweep_status
 from neuro.utils.sweeps.workspace import Workspace
@@ -52,23 +52,33 @@ def status(experiment: ExperimentArg, set_: SetOption = None, max_runs: MaxRunsO
 
 
 def ls() -> None:
-    """The experiments in the ledger: their current runs by state (as `neuro status` counts them; runs
-    superseded by a changed file or taken out of view with `neuro rm` are left out) and last activity."""
+    """The experiments in the ledger: their current runs by state, as `neuro status` counts them (a run
+    folder holds one run, the one last run or restored in it: runs of other parameters that had it before,
+    superseded, and runs taken out of view with `neuro rm` are left out) and last activity."""
     workspace = Workspace.current()
     check_ledger(workspace)
     latest: dict[str, LatestEvents] = defaultdict(LatestEvents)
+    in_folder: dict[str, dict[str, str]] = defaultdict(dict)      # experiment -> run name -> the key it holds
     last: dict[str, float] = defaultdict(float)
     for event, keys in Ledger(workspace.ledger_path).records():
-        if "experiment" in event:
-            latest[event["experiment"]].note(event, keys)
-            last[event["experiment"]] = max(last[event["experiment"]], event.get("time", 0))
+        if "experiment" not in event:
+            continue
+        experiment = event["experiment"]
+        latest[experiment].note(event, keys)
+        if keys is not None:
+            names = event.get("runs") or []
+            in_folder[experiment].update(zip(names.split(RUN_SEPARATOR) if isinstance(names, str) else names, keys))
+        elif "run" in event and "key" in event and ("state" in event or event.get("files") == "restored"):
+            in_folder[experiment][event["run"]] = event["key"]
+        last[experiment] = max(last[experiment], event.get("time", 0))
     latest = {experiment: runs for experiment, runs in latest.items() if len(runs)}
     if not latest:
         print(f"no experiments yet: `neuro run {quickstart()}` starts one")
         return
     rows = []
     for experiment, runs in sorted(latest.items()):
-        counts = Counter(effective_state(last_event) for key in runs if (last_event := runs.shared(key)) is not None
+        counts = Counter(effective_state(last_event) for key in in_folder[experiment].values()
+                         if (last_event := runs.shared(key)) is not None
                          and last_event.get("files") != "superseded" and last_event["state"] != State.REMOVED)
         rows.append([experiment, str(sum(counts.values())), *[str(counts[s]) for s in ORDER],
                      time.strftime("%Y-%m-%d %H:%M", time.localtime(last[experiment]))])

@@ -245,3 +245,33 @@ def test_shell_completion_of_commands_options_and_choices(tmp_path: Path) -> Non
     shown = subprocess.run(["bash", "-c", f"{shlex.quote(sys.executable)} -m neuro.cli.main --show-completion; true"],
                            cwd=tmp_path, capture_output=True, text=True, timeout=60)
     assert "complete -o default -F _neuro_completion neuro" in shown.stdout, shown.stderr
+
+
+def test_ls_counts_what_status_counts_after_a_set_variant(workspace: Path) -> None:
+    exp = toy_experiment(workspace, grid="x: [1.0, 2.0]", repetitions=1, params="{epochs: 1}")
+    assert neuro("run", str(exp), cwd=workspace).returncode == 0
+    assert neuro("run", str(exp), "--set", "params.epochs=2", cwd=workspace).returncode == 0    # the same folders
+    assert "2 runs: 2 done" in neuro("status", str(exp), "--set", "params.epochs=2", cwd=workspace).stdout
+    assert neuro("ls", cwd=workspace).stdout.splitlines()[2].split()[:3] == ["tasks/toy", "2", "2"]
+    assert neuro("run", str(exp), "--set", "grid.x=[3.0]", cwd=workspace).returncode == 0       # a folder more
+    assert neuro("ls", cwd=workspace).stdout.splitlines()[2].split()[:3] == ["tasks/toy", "3", "3"]
+
+
+def test_hints_outside_a_checkout_name_the_installed_quickstart(tmp_path: Path) -> None:
+    from neuro.utils.layout import CONFIGS
+    empty = neuro("ls", cwd=tmp_path)
+    assert empty.returncode == 0 and f"`neuro run {CONFIGS / 'quickstart.yaml'}` starts one" in empty.stdout
+    (tmp_path / "empty.yaml").write_text("")
+    refused = neuro("plan", "empty.yaml", cwd=tmp_path)
+    assert refused.returncode == 2 and f"start from {CONFIGS / 'quickstart.yaml'}" in refused.stderr
+
+
+def test_tasks_of_an_experiment_file_show_its_own_task_and_values(workspace: Path) -> None:
+    exp = toy_experiment(workspace, grid="x: [1.0, 2.0]", repetitions=1, params="{epochs: 4}")
+    shown = neuro("tasks", str(exp), cwd=workspace)
+    assert shown.returncode == 0 and shown.stdout.startswith("/") and "toy.py:train: score = -(x - 2)^2" in shown.stdout
+    assert shown.stdout.splitlines()[1].split()[-2:] == ["this", "file"]
+    rows = {line.split()[0]: line.split() for line in shown.stdout.splitlines()[3:]}
+    assert rows["x"][:4] == ["x", "float", "-", "1.0"] and rows["x"][-3:] == ["grid", "[1.0,", "2.0]"]
+    assert rows["epochs"][-2:] == ["3", "4"] and rows["label"][-1] == "'a'"      # default, then the file's value
+    assert not (workspace / "training_data").exists()

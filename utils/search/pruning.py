@@ -53,5 +53,9 @@ def pruning_hook(sweep: Sweep, run: RunSpec) -> Callable[[int, dict[str, float]]
                 return
             frozen = latest(step)
         if study.pruner.prune(study, frozen):
-            raise RunPruned(f"pruned at step {step}: {watched} {metrics[watched]:.4g} ({search.pruner} pruner)")
+            if reporter:
+                raise RunPruned(f"pruned at step {step}: {watched} {metrics[watched]:.4g} ({search.pruner} pruner)")
+            last = frozen.last_step      # the decision is on the values the trial's first run reported
+            raise RunPruned(f"pruned at step {step}: trial {run.trial}'s {watched} {frozen.intermediate_values[last]:.4g}"
+                            f" at step {last} ({search.pruner} pruner)")
     return hook
