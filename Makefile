@@ -31,6 +31,7 @@ lint: $(VENV)/.dev-installed
 	$(VENV)/bin/ruff check cli utils experiments tests bench
 	rm -rf build/typecheck && mkdir -p build/typecheck/neuro
 	ln -s ../../../cli ../../../utils ../../../experiments build/typecheck/neuro/
+	ln -s ../../../utils/api/__init__.py build/typecheck/neuro/__init__.py
 	$(VENV)/bin/mypy
 
 bench: $(STAMP)

@@ -1,6 +1,7 @@
 """`neuro run`, `neuro plan` and `neuro cancel`."""
 from __future__ import annotations
 
+import sys
 from enum import Enum
 from typing import Annotated, Optional
 
@@ -141,6 +142,7 @@ def plan(experiment: ExperimentArg, set_: SetOption = None, max_runs: MaxRunsOpt
     print_table(["#", "run", "key", "seed", "state", "change"], rows)
     counts = Counter(states)
     print(f"states: {', '.join(f'{n:,} {state}' for state, n in counts.most_common())}")
+    _warn_mixed_environments(sweep, latest)
     chosen = executor_named(backend.value if backend else sweep.spec.backend)
     to_run = [run for run, _ in plan_runs(sweep, latest).to_run]
     if sweep.spec.search is not None:
@@ -157,6 +159,22 @@ def plan(experiment: ExperimentArg, set_: SetOption = None, max_runs: MaxRunsOpt
     for number, (runs, script) in enumerate(scripts or [], 1):
         print(f"\n# {chosen.name} job script {number} of {len(scripts or [])} ({counted(runs, 'run')})")
         print(script)
+
+
+def _warn_mixed_environments(sweep, latest) -> None:
+    """Say so when the sweep's done runs were made in more than one Python environment (their results
+    may differ for that reason alone)."""
+    from collections import Counter
+
+    from neuro.utils.execution.provenance import ENVIRONMENTS
+    from neuro.utils.sweeps.runs import run_keys
+    made = Counter(event.get("environment") for event in latest.shared_each(run_keys(sweep.runs))
+                   if event is not None and event.get("state") == State.DONE and event.get("environment"))
+    if len(made) > 1:
+        each = ", ".join(f"{digest} ({counted(n, 'run')})" for digest, n in made.most_common())
+        print(f"warning: {sweep.spec.id}: its done runs were made in {len(made)} environments: {each}; "
+              f"`neuro results --runs` shows which run was made where, and "
+              f"{sweep.workspace.training_data / ENVIRONMENTS}/<hash>.json what each holds", file=sys.stderr)
 
 
 def _plan_search(sweep, chosen, to_run: list) -> None:

@@ -2,6 +2,7 @@
 checkpoint ends with exactly the metrics of a run that was never interrupted."""
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -52,9 +53,16 @@ def test_a_resumed_run_ends_with_the_metrics_of_an_uninterrupted_one(family: str
         from neuro.experiments.v1_population.data import make_synthetic
         from neuro.experiments.v1_population.synthetic import SyntheticSpec
         make_synthetic(tmp_path / "Data" / "synthetic_v1" / "region1", SyntheticSpec(seed=1, neurons=10, images=160))
-    whole, _ = _train(family, tmp_path / "Data", tmp_path / "whole")
+    whole, first = _train(family, tmp_path / "Data", tmp_path / "whole")
     with pytest.raises(Cut):
         _train(family, tmp_path / "Data", tmp_path / "cut", stop_at=2)
     resumed, ctx = _train(family, tmp_path / "Data", tmp_path / "cut")
     assert ctx.resumed_from == 1                      # from the last checkpoint, not from scratch
     assert resumed == whole and whole["best_epoch"] >= 0
+    if family == "sound_localisation":                # its stimuli are made in memory: no data files
+        assert ctx.data_fingerprint is None
+        return
+    assert ctx.data_fingerprint == first.data_fingerprint and len(ctx.data_fingerprint) == 12   # the same files
+    listed = json.loads((tmp_path / "cut" / "data.json").read_text())
+    assert listed["fingerprint"] == ctx.data_fingerprint and listed["files"] and all(
+        not f["path"].startswith("/") and f["bytes"] > 0 for f in listed["files"])      # paths in the data folder

@@ -83,6 +83,7 @@ def _data(p: StrfParams, ctx) -> StrfData:
     folder, kind = planned_folder(p, ctx.data_dir)
     ctx.log.info("data: %s (%s)", folder, kind)
     data = load_for(p, ctx.data_dir)
+    ctx.read_data(folder)
     return data.only(p.neuron) if p.neuron >= 0 else data
 
 

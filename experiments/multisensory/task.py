@@ -75,6 +75,7 @@ def _stimuli(p: MSIParams, ctx) -> tuple[dict, StimulusSpec]:
     spec = stimulus_spec(p)
     if ensure_stimuli(path, spec, p.n, p.data_seed):
         ctx.log.info("wrote the stimulus set %s", path)
+    ctx.read_data(path)
     return read_set(path), spec
 
 

@@ -44,6 +44,7 @@ def train(p: NIFParams, ctx) -> dict[str, float]:
 
     data = load_for(p, ctx.data_dir)
     folder, kind = planned_folder(p, ctx.data_dir)
+    ctx.read_data(folder)
     ctx.log.info("data: %s (%s): %s", folder, kind, data.shape)
     train_images, val_images, test_images = split(len(data.images), p, ctx.seed)
     x = torch.from_numpy(scaled_images(data.images, p.input_scale, train_images))

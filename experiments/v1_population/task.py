@@ -21,6 +21,7 @@ def train(p: V1Params, ctx) -> dict[str, float]:
     folders = [region_folder(ctx.data_dir, region, p.dataset) for region in p.regions]
     ctx.log.info("data: %s", ", ".join(map(str, folders)))
     data = load_data(folders)
+    ctx.read_data(*folders)
     train_x, val_x = _inputs(data.train_x, data.val_x, p.inputs)
     model = build_model(p.model, data.neurons, p.filters, p.hidden_fraction, p.dropout, p.bias_init,
                         torch.Generator().manual_seed(ctx.seed), p.kernel_size, p.stride, p.activation)

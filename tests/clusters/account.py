@@ -59,6 +59,7 @@ def second_account() -> Account:
     package = home / "package"
     for part in ("cli", "utils", "experiments", "configs"):
         shutil.copytree(CHECKOUT / part, package / "neuro" / part, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(CHECKOUT / "utils" / "api" / "__init__.py", package / "neuro" / "__init__.py")   # as pyproject maps it
     venv_site = next((home / "venv" / "lib").glob("python3*/site-packages"))
     (venv_site / "neuro.pth").write_text(f"{package}\n{site}\n")
     projects = home / "projects"

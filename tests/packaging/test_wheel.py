@@ -36,12 +36,13 @@ def train(p: Params, ctx) -> dict[str, float]:
 
 
 def test_every_folder_of_the_layout_is_a_listed_package() -> None:
-    listed = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]
+    setuptools = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
     on_disk = {"neuro." + ".".join(folder.relative_to(ROOT).parts)
                for top in FOLDERS for folder in [ROOT / top, *(ROOT / top).rglob("*")]
                if folder.is_dir() and any(f.suffix in (".py", ".yaml") for f in folder.iterdir())
                and "__pycache__" not in folder.parts and folder.name != "starter"}
-    assert sorted(listed) == sorted(on_disk)
+    on_disk = on_disk - {"neuro.utils.api"} | {"neuro"}       # utils/api/ holds the top-level package itself
+    assert sorted(setuptools["packages"]) == sorted(on_disk) and setuptools["package-dir"]["neuro"] == "utils/api"
 
 
 @pytest.fixture(scope="module")
@@ -60,6 +61,7 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_the_wheel_holds_one_top_level_package_with_its_configs(wheel: Path) -> None:
     names = zipfile.ZipFile(wheel).namelist()
     assert {name.split("/")[0] for name in names} == {"neuro", wheel.name.split("-py")[0] + ".dist-info"}
+    assert "neuro/__init__.py" in names and not [name for name in names if name.startswith("neuro/utils/api")]
     assert "neuro/configs/quickstart.yaml" in names and "neuro/cli/starter/mlp.py" in names
     assert "neuro/utils/backends/job_entry.py" in names
     entry_points = zipfile.ZipFile(wheel).read(next(n for n in names if n.endswith("entry_points.txt"))).decode()

@@ -44,6 +44,17 @@ class RunContext:
         self._curves: list[str] = []              # metrics.jsonl lines not written yet
         self._events: list[Any] = []              # TensorBoard events of those steps, not handed over yet
         self._flushed_at = time.monotonic()
+        self.data_fingerprint: str | None = None  # of the data files the task said it read (read_data)
+
+    def read_data(self, *paths: Path) -> str:
+        """Record the data files (or folders of them) the task reads: their fingerprint goes with the
+        run's result (`data`), and their list to <run>/data.json. Returns the fingerprint."""
+        from neuro.utils.atomic import write_json
+        from neuro.utils.execution.provenance import data_files, fingerprint
+        digest, listed = fingerprint(data_files(list(paths)), self.data_dir)
+        write_json(self.run_dir / "data.json", {"fingerprint": digest, "files": listed})
+        self.data_fingerprint = digest
+        return digest
 
     @property
     def writer(self):

@@ -27,6 +27,7 @@ from neuro.utils.execution import stopping
 from neuro.utils.execution.capped_log import CappedLog, assemble
 from neuro.utils.execution.context import RunContext, RunPruned, apply_seed, clean_metrics, tensorboard_hparams
 from neuro.utils.execution.descendants import end_descendants
+from neuro.utils.execution.provenance import record_environment
 from neuro.utils.search.pruning import pruning_hook
 from neuro.utils.sweeps.process import identity
 from neuro.utils.sweeps.run_home import SUPERSEDED, claim, make_home, move_entries, run_files
@@ -97,7 +98,9 @@ def _attempt(sweep: Sweep, run: RunSpec, run_dir: Path, job: JobRef | None, befo
     """One leg of the run; `before`: seconds its earlier legs ran (its duration is the sum of its legs)."""
     (run_dir / "config.yaml").write_text(yaml.safe_dump(_config(sweep, run), sort_keys=False))
     started = time.time()
-    _record(sweep, run, run_dir, State.RUNNING, job, started=started, before_s=round(before, 3) or None)
+    environment = record_environment(sweep.workspace.training_data)
+    _record(sweep, run, run_dir, State.RUNNING, job, started=started, before_s=round(before, 3) or None,
+            environment=environment)
     outcome = Outcome(State.FAILED)
     ctx: RunContext | None = None
     with _output_to(run_dir, sweep.spec.outputs.log_mb):
@@ -125,12 +128,14 @@ def _attempt(sweep: Sweep, run: RunSpec, run_dir: Path, job: JobRef | None, befo
             if ctx is not None:
                 _close_quietly(ctx)
     outcome.duration_s = round(before + time.time() - started, 3)
+    data = ctx.data_fingerprint if ctx is not None else None
     if outcome.state == State.DONE:
         write_json(run_dir / "result.json", {"key": run.key, "name": run.name, "seed": run.seed,
                                              "params": run.params, "metrics": outcome.metrics,
-                                             "duration_s": outcome.duration_s})
+                                             "duration_s": outcome.duration_s, "environment": environment,
+                                             "data": data})
     _record(sweep, run, run_dir, outcome.state, job, started=started, duration_s=outcome.duration_s,
-            metrics=outcome.metrics or None, error=outcome.error)
+            metrics=outcome.metrics or None, error=outcome.error, environment=environment, data=data)
     return outcome
 
 

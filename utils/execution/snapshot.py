@@ -9,6 +9,7 @@ from neuro.utils.layout import PACKAGE_ROOT
 
 PACKAGES = ("cli", "utils", "experiments")      # neuro.cli, neuro.utils, neuro.experiments
 INIT = "neuro/__init__.py"                      # makes the copy a regular package, which shadows any other neuro
+TOP_LEVEL = "utils/api/__init__.py"             # where the top-level package's file lives (pyproject.toml)
 
 
 def snapshot_code(store: Path, write: bool = True) -> Path:
@@ -28,7 +29,7 @@ def snapshot_code(store: Path, write: bool = True) -> Path:
             destination = partial / "neuro" / path.relative_to(PACKAGE_ROOT)
             destination.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(path, destination)
-        (partial / INIT).write_text('"""neuro, as frozen for queued jobs."""\n')
+        shutil.copy2(PACKAGE_ROOT / TOP_LEVEL, partial / INIT)
         partial.rename(target)
     return target
 

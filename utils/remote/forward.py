@@ -36,6 +36,8 @@ elif [ -d cli ] && [ -d utils ]; then
     for d in cli utils experiments configs; do
         [ -d "$d" ] && [ ! -e ".neuro-import/neuro/$d" ] && ln -s "../../$d" ".neuro-import/neuro/$d"
     done
+    [ -f utils/api/__init__.py ] && [ ! -e .neuro-import/neuro/__init__.py ] &&
+        ln -s ../../utils/api/__init__.py .neuro-import/neuro/__init__.py
     export PYTHONPATH="$p/.neuro-import${PYTHONPATH:+:$PYTHONPATH}"
 fi
 if ! "$py" -c 'import importlib.util, sys; sys.exit(importlib.util.find_spec("neuro.cli") is None)' 2>/dev/null; then

@@ -103,17 +103,12 @@ def table_rows(results: list[PointResult], metrics: list[str], stat: str = "mean
 def render(results: list[PointResult], fmt: str, first_metric: str | None = None, stat: str = "mean",
            metrics: list[str] | None = None) -> str:
     """The rows as text in `fmt`; `metrics` chooses and orders the metric columns (default: all)."""
-    params = list(results[0].point) if results else []
     metrics = metrics if metrics is not None else metric_names(results, first_metric)
     if fmt == "json":
         return json.dumps([{"params": r.point, "metrics": {m: vars(r.metrics[m]) for m in metrics if m in r.metrics},
                             "done": r.done, "failed": r.failed, "missing": r.missing} for r in results], indent=2)
     if fmt == "csv":
-        parts = PARTS[stat]
-        headers = [*params, *[f"{m}_{part}" for m in metrics for part in parts], "done", "failed", "missing"]
-        rows = [[*r.point.values(), *[_csv_stat(r.metrics.get(m), part) for m in metrics for part in parts],
-                 r.done, r.failed, r.missing] for r in results]
-        return csv_table(headers, rows)
+        return csv_table(*point_columns(results, metrics, stat))
     headers, rows = table_rows(results, metrics, stat)
     return markdown_table(headers, rows) if fmt == "markdown" else text_table(headers, rows)
 
@@ -129,8 +124,20 @@ def _sorted(rows: list[PointResult], metric: str | None, mode: str, stat: str) -
     return sorted(rows, key=order)
 
 
-def _csv_stat(stat: Stat | None, part: str) -> Any:
-    return "" if stat is None else getattr(stat, part)
+def point_columns(results: list[PointResult], metrics: list[str], stat: str) -> tuple[list[str], list[list[Any]]]:
+    """One row per grid point as programs read it (`-f csv`, `neuro.results`): each parameter, each
+    metric's statistic in columns of its own (`<metric>_mean`, `_std`, `_n`, ...; None where no run
+    reported it), at full precision, then the done, failed and missing counts."""
+    params = list(results[0].point) if results else []
+    parts = PARTS[stat]
+    headers = [*params, *[f"{m}_{part}" for m in metrics for part in parts], "done", "failed", "missing"]
+    rows = [[*r.point.values(), *[_stat_part(r.metrics.get(m), part) for m in metrics for part in parts],
+             r.done, r.failed, r.missing] for r in results]
+    return headers, rows
+
+
+def _stat_part(stat: Stat | None, part: str) -> Any:
+    return None if stat is None else getattr(stat, part)
 
 
 def _show(value: Any) -> str:

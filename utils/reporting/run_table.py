@@ -6,27 +6,34 @@ import json
 from typing import Any
 
 from neuro.utils.reporting.table import csv_table, markdown_table, text_table
+from neuro.utils.sweeps.run_home import files_of
 from neuro.utils.sweeps.states import State
 from neuro.utils.sweeps.status import effective_state
 from neuro.utils.sweeps.sweep import Sweep
 
+PROVENANCE = ("environment", "data", "folder")      # the last columns, after every metric
+
 
 def run_rows(sweep: Sweep) -> list[dict[str, Any]]:
+    """Each run: name, key, seed, state, every parameter, every metric of a done run, then what made it
+    (the environment's and the data's short hashes; neuro.utils.execution.provenance) and its folder."""
     latest = sweep.latest()
     rows = []
     for run in sweep.runs:
-        event = latest.get(run.key)
+        event = latest.get(run.key) or {}
         rows.append({"run": run.name, "key": run.key, "seed": run.seed,
                      "state": effective_state(event) if event else State.PLANNED,
                      **{f"params.{k}": v for k, v in run.params.items()},
-                     **(event.get("metrics") or {} if event and event.get("state") == State.DONE else {})})
+                     **((event.get("metrics") or {}) if event.get("state") == State.DONE else {}),
+                     "environment": event.get("environment"), "data": event.get("data"),
+                     "folder": str(files_of(sweep, run)) if event else None})
     return rows
 
 
 def render_runs(rows: list[dict[str, Any]], fmt: str) -> str:
     if fmt == "json":
         return json.dumps(rows, indent=2)
-    headers = list(dict.fromkeys(name for row in rows for name in row))
+    headers = list(dict.fromkeys(name for row in rows for name in row if name not in PROVENANCE)) + list(PROVENANCE)
     cells = [[_cell(row.get(name), exact=fmt == "csv") for name in headers] for row in rows]
     if fmt == "csv":
         return csv_table(headers, cells)

@@ -52,16 +52,21 @@ def trial_rows(sweep: Sweep, study) -> list[TrialRow]:
 
 def render_trials(rows: list[TrialRow], sweep: Sweep, fmt: str) -> str:
     metric = sweep.spec.metric.name
-    names = list(searched(sweep))
     if fmt == "json":
         return json.dumps([{"trial": r.number, "state": r.state, "params": r.values,
                             metric: vars(r.objective) if r.objective else None, "runs": r.runs} for r in rows], indent=2)
     if fmt == "csv":
-        return csv_table(["trial", "state", *names, f"{metric}_mean", f"{metric}_std", "n"],
-                         [[r.number, r.state, *[r.values.get(n, "") for n in names],
-                           *((r.objective.mean, r.objective.std, r.objective.n) if r.objective else ("", "", 0))]
-                          for r in rows])
+        return csv_table(*trial_columns(rows, sweep))
     return (markdown_table if fmt == "markdown" else text_table)(*trial_table(rows, sweep))
+
+
+def trial_columns(rows: list[TrialRow], sweep: Sweep) -> tuple[list[str], list[list[Any]]]:
+    """One row per trial as programs read it (`-f csv`, `neuro.results`): number, state, each searched
+    value and the metric's mean, std and n over the trial's done runs (None without one)."""
+    metric, names = sweep.spec.metric.name, list(searched(sweep))
+    return (["trial", "state", *names, f"{metric}_mean", f"{metric}_std", "n"],
+            [[r.number, r.state, *[r.values.get(n) for n in names],
+              *((r.objective.mean, r.objective.std, r.objective.n) if r.objective else (None, None, 0))] for r in rows])
 
 
 def trial_table(rows: list[TrialRow], sweep: Sweep) -> tuple[list[str], list[list[str]]]:

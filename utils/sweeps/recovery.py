@@ -52,7 +52,7 @@ def folder_event(run_dir: Path, key: str | None = None, experiment: str | None =
         return None
     event: dict[str, Any] = {"experiment": experiment, "key": status.get("key"), "run": status.get("name", run_dir.name),
                              "state": status["state"], "time": status.get("updated", 0), "recovered": True}
-    for field in ("started", "duration_s", "error", "job_id", "backend", "array_job"):
+    for field in ("started", "duration_s", "error", "job_id", "backend", "array_job", "environment", "data"):
         if status.get(field) is not None:
             event[field] = status[field]
     if status["state"] == State.DONE:

@@ -315,6 +315,14 @@ def test_results_on_a_search(workspace: Path) -> None:
     plots = workspace / "training_data" / "tasks" / "opt" / "plots"
     for name in ("search_history", "search_slice_x", "search_slice_loss", "search_parallel_coordinates"):
         assert (plots / f"{name}.png").stat().st_size > 10_000
+    import io
+
+    import pandas
+
+    import neuro as api
+    table = api.results(path, workspace=workspace)           # a notebook's table: the csv's, one row per trial
+    printed = neuro("results", str(path), "-f", "csv", cwd=workspace).stdout
+    pandas.testing.assert_frame_equal(table, pandas.read_csv(io.StringIO(printed)), check_dtype=False)
     rows = json.loads(neuro("results", str(path), "-f", "json", cwd=workspace).stdout)
     assert [r["trial"] for r in rows][0] == study.best_trial.number and len(rows) == 8
     assert rows[0]["score"]["mean"] == pytest.approx(study.best_value)
