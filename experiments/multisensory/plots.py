@@ -47,8 +47,9 @@ def plot_family(sweep, out_dir: Path, stat: str = "mean") -> list[Path]:
     if not evaluations:
         return []
     out_dir.mkdir(parents=True, exist_ok=True)
-    written = [_psychometric_grid(evaluations, type_, out_dir) for type_ in _types(evaluations)]
-    written.append(_against_difficulty(evaluations, out_dir))
+    title = sweep.spec.id
+    written = [_psychometric_grid(evaluations, type_, out_dir, title) for type_ in _types(evaluations)]
+    written.append(_against_difficulty(evaluations, out_dir, title))
     example = _examples(sweep, out_dir)
     return written + ([example] if example else [])
 
@@ -57,7 +58,7 @@ def _types(evaluations: dict) -> list[str]:
     return sorted({t for runs in evaluations.values() for e in runs for t in e})
 
 
-def _psychometric_grid(evaluations: dict, type_: str, out_dir: Path) -> Path:
+def _psychometric_grid(evaluations: dict, type_: str, out_dir: Path, title: str) -> Path:
     plt = pyplot()
     models = sorted({m for m, _ in evaluations}, key=["early", "intermediate", "late"].index)
     levels = sorted({d for _, d in evaluations}, key=lambda d: DIFFICULTIES[d])
@@ -85,7 +86,7 @@ def _psychometric_grid(evaluations: dict, type_: str, out_dir: Path) -> Path:
                 axis.set_ylabel("P(fast)")
             if i == len(models) - 1:
                 axis.set_xlabel("rate (events / 1.3 s)")
-    figure.suptitle(f"type {type_}: {TYPES[int(type_)]} (subjects thin, mean thick)", fontsize="medium")
+    figure.suptitle(f"{title}: type {type_}: {TYPES[int(type_)]} (subjects thin, mean thick)", fontsize="medium")
     return save_figure(figure, out_dir / f"psychometric_type{type_}.png", dpi=110)
 
 
@@ -95,7 +96,7 @@ def _mean_std(values: list[float]) -> tuple[float, float]:
     return (float(np.mean(finite)), float(np.std(finite))) if finite else (np.nan, np.nan)
 
 
-def _against_difficulty(evaluations: dict, out_dir: Path) -> Path:
+def _against_difficulty(evaluations: dict, out_dir: Path, title: str) -> Path:
     plt = pyplot()
     types = _types(evaluations)
     figure, axes = plt.subplots(2, len(types), figsize=(3 * len(types), 5.5), sharex=True, squeeze=False)
@@ -117,6 +118,7 @@ def _against_difficulty(evaluations: dict, out_dir: Path) -> Path:
         axes[1][j].set_xticks([DIFFICULTIES[d] for d in levels], [d.replace("_", " ") for d in levels],
                               rotation=30, fontsize="small")
     axes[0][0].legend(fontsize="x-small")
+    figure.suptitle(f"{title}: accuracy and threshold against difficulty (mean ± std over runs)", fontsize="medium")
     return save_figure(figure, out_dir / "accuracy_threshold_vs_difficulty.png", dpi=110)
 
 
@@ -144,4 +146,5 @@ def _examples(sweep, out_dir: Path) -> Path | None:
                                     color="tab:orange", alpha=0.3, linewidth=0)
             axes[i][c].set_title(f"type {type_} ({TYPES[type_]}), {name}: {int(stimulus.rate[c])} events",
                                  fontsize="x-small")
+    figure.suptitle(f"{sweep.spec.id}: one stimulus of each type ({path.name})", fontsize="small")
     return save_figure(figure, out_dir / "example_stimuli.png", dpi=100)

@@ -146,22 +146,24 @@ def plot_curves(sweep: Sweep, stat: str, out_dir: Path) -> list[Path]:
     names = sorted({name for runs in by_point.values() for curves in runs for name in curves})
     plt, written = pyplot(), []
     for name in names:
-        figure, axes = plt.subplots(figsize=(6, 4))
-        drawn: list[float] = []
+        series = []
         for point, runs in by_point.items():
             steps = sorted({step for curves in runs for step in curves.get(name, {})})
-            if not steps:
-                continue
-            stats = [Stat.of([c[name][s] for c in runs if s in c.get(name, {})]) for s in steps]
-            centre = [x.centre(stat) for x in stats]
-            line, = axes.plot(steps, centre, label=f"{point or sweep.spec.name} ({len(runs)})")
-            drawn += centre
-            if len(runs) > 1:
-                low = [m - x.spread(stat)[0] for m, x in zip(centre, stats)]
+            if steps:
+                stats = [Stat.of([c[name][s] for c in runs if s in c.get(name, {})]) for s in steps]
+                series.append((point, len(runs), steps, stats, [x.centre(stat) for x in stats]))
+        figure, axes = plt.subplots(figsize=(6, 4))
+        log = log_if_decades(axes, "y", [value for *_, centre in series for value in centre])
+        floor = min(v for *_, centre in series for v in centre if v > 0) / 2 if log else -math.inf
+        for point, count, steps, stats, centre in series:
+            line, = axes.plot(steps, centre, label=f"{point or sweep.spec.name} ({count})")
+            if count > 1:          # a band below zero has no place on a log axis: it reaches the bottom edge
+                low = [max(m - x.spread(stat)[0], floor) for m, x in zip(centre, stats)]
                 high = [m + x.spread(stat)[1] for m, x in zip(centre, stats)]
                 axes.fill_between(steps, low, high, color=line.get_color(), alpha=0.2, linewidth=0)
-        log_if_decades(axes, "y", drawn)
-        repeated = any(len(runs) > 1 for runs in by_point.values())
+        if log:
+            axes.set_ylim(bottom=floor)
+        repeated = any(count > 1 for _, count, *_ in series)
         axes.set_xlabel("step (epoch)")
         axes.set_ylabel(label_with_unit(name))
         axes.set_title(f"{sweep.spec.id}: {name}, {BAND[stat][0]} over repetitions"
