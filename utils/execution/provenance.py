@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import os
 import platform
 import sys
 from pathlib import Path
@@ -24,15 +25,22 @@ EDGE_BYTES = 1 << 20                # of each data file, the first and last MiB 
 
 @functools.lru_cache(maxsize=1)
 def environment() -> tuple[str, dict[str, Any]]:
-    """This process's environment and its short hash (computed once per process)."""
-    from importlib.metadata import distributions
-    packages = {}
-    for distribution in distributions():
-        name = distribution.metadata["Name"]
-        if name:
-            packages[name.lower()] = distribution.version
+    """This process's environment and its short hash (computed once per process, from the names of the
+    installed distributions' metadata folders, `<name>-<version>.dist-info`: a listing of each folder on
+    the import path, not a read of every distribution's metadata)."""
+    packages: dict[str, str] = {}
+    for entry in sys.path:
+        try:
+            names = os.listdir(entry or ".")
+        except OSError:          # a zip file, or a folder that is not there
+            continue
+        for name in names:
+            stem, dot, kind = name.rpartition(".")
+            if dot and kind in ("dist-info", "egg-info") and "-" in stem:
+                distribution, _, version = stem.partition("-")
+                packages.setdefault(distribution.lower().replace("_", "-"), version)   # the first on the path wins
     described = {"python": platform.python_version(), "implementation": sys.implementation.name,
-                 "platform": platform.platform(terse=True), "packages": dict(sorted(packages.items()))}
+                 "platform": f"{platform.system()} {platform.machine()}", "packages": dict(sorted(packages.items()))}
     text = json.dumps(described, sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()[:12], described
 
