@@ -62,3 +62,18 @@ def test_many_integer_values_get_whole_number_ticks(figures, tmp_path: Path) -> 
     axes = figures["accuracy_pct_mean_vs_layers.png"].axes[0]
     ticks = [tick for tick in axes.get_xticks() if 1 <= tick <= 12]
     assert ticks and all(float(tick).is_integer() for tick in ticks)
+
+
+def test_a_loss_over_decades_is_drawn_on_a_log_axis_titled_with_the_experiment(figures, workspace: Path) -> None:
+    from neuro.utils.experiment.spec import load_spec
+    from neuro.utils.sweeps.sweep import Sweep
+    from neuro.utils.sweeps.workspace import Workspace
+    from tests.conftest import neuro, toy_experiment
+    exp = toy_experiment(workspace, grid="x: [2.0]", repetitions=2, params="{epochs: 300}")   # loss 1/(epoch + 1)
+    assert neuro("run", str(exp), cwd=workspace).returncode == 0
+    sweep = Sweep.build(load_spec(exp), Workspace(workspace))
+    plots.plot_curves(sweep, "median", workspace / "plots")
+    axes = figures["curve_loss_median.png"].axes[0]
+    assert axes.get_yscale() == "log" and axes.get_ylim()[0] == pytest.approx(1 / 300 / 2)
+    assert axes.get_title() == "tasks/toy: loss, median over repetitions (band: 10-90 percentile)"
+    assert [t.get_text() for t in axes.get_legend().get_texts()] == ["x=2.0 (2)"]
