@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -35,6 +36,8 @@ def config_home(workspace: Path, tmp_path_factory: pytest.TempPathFactory, monke
 
 
 EVERY_EPOCH = "outputs: {checkpoint_s: 0, metrics_s: 0}\n"   # checkpoints and status at every epoch: tests of resuming
+# a run resumed after a kill: from last.pt, or from previous.pt when the kill fell while the next one was written
+RESUMED = re.compile(r"resumed from checkpoint (last|previous)\.pt \(epoch \d+\)")
 
 
 def write_experiment(directory: Path, text: str, name: str = "exp.yaml") -> Path:

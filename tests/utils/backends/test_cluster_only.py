@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import EVERY_EPOCH, ledger_events, neuro, toy_experiment
+from tests.conftest import EVERY_EPOCH, RESUMED, ledger_events, neuro, toy_experiment
 
 
 def _status(run_dir: Path) -> dict:
@@ -56,7 +56,7 @@ def test_requeue_and_the_preemption_signal_resume_runs_from_their_checkpoints(sl
     for run_dir in (requeued, preempted):
         events = _events_of(tmp_path, run_dir.name)
         assert [e["state"] for e in events] == ["queued", "running", "interrupted", "running", "done"]
-        assert "resumed from checkpoint last.pt (epoch" in (run_dir / "stdout.log").read_text()
+        assert RESUMED.search((run_dir / "stdout.log").read_text())
         assert events[-1]["metrics"]["epochs_run"] < 10
     assert "terminated by Slurm" in _events_of(tmp_path, requeued.name)[2]["error"]
     assert _events_of(tmp_path, preempted.name)[2]["error"] == "preempted or timed out: requeued"

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import EVERY_EPOCH, ledger_events, neuro, neuro_popen, toy_experiment
+from tests.conftest import EVERY_EPOCH, RESUMED, ledger_events, neuro, neuro_popen, toy_experiment
 
 SLOW = "epochs: 6, sleep_s: 0.4"
 
@@ -48,7 +48,7 @@ def test_kill_9_then_run_again_resumes_from_checkpoints(workspace: Path) -> None
     assert {e["state"] for e in latest.values()} == {"done"}
     for name in interrupted:
         log = (workspace / "training_data" / "tasks" / "toy" / name / "stdout.log").read_text()
-        assert "resumed from checkpoint last.pt (epoch" in log
+        assert RESUMED.search(log)
         assert latest[name]["metrics"]["epochs_run"] < 6
         lost = [e for e in events if e["run"] == name and e["state"] == "interrupted"]
         assert len(lost) == 1 and lost[0]["error"].startswith("lost")
