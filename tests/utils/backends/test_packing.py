@@ -66,20 +66,20 @@ def test_plan_shows_the_packing(tmp_path: Path) -> None:
 def test_a_requeued_task_skips_its_done_runs_and_resumes_the_one_cut_off(slurm, tmp_path: Path, monkeypatch) -> None:
     for key, value in slurm.env.items():
         monkeypatch.setenv(key, value)
-    exp = toy_experiment(tmp_path, grid="x: [1.0, 2.0, 3.0]", repetitions=1, params="{epochs: 5, sleep_s: 0.25}",
-                         extra=EVERY_EPOCH + "slurm: {runs_per_task: 3}\n")
+    exp = toy_experiment(tmp_path, grid="", repetitions=1, params="{sleep_s: 0.25}", extra=EVERY_EPOCH +
+                         "zip: {x: [1.0, 2.0, 3.0], epochs: [2, 12, 2]}\nslurm: {runs_per_task: 3}\n")
     assert neuro("run", str(exp), "--backend", "slurm", cwd=tmp_path).returncode == 0
-    second = tmp_path / "training_data" / "tasks" / "toy" / "x=2.0__rep0"
+    first, second, third = (tmp_path / "training_data" / "tasks" / "toy" / name for name in
+                            ("x=1.0__epochs=2__rep0", "x=2.0__epochs=12__rep0", "x=3.0__epochs=2__rep0"))
     _wait(lambda: _status(second).get("state") == "running" and _status(second).get("step", -1) >= 2)
-    job = _status(second)["job_id"]
+    job = _status(second)["job_id"]          # the second run is cut off with seconds of it left
     subprocess.run(["scontrol", "requeue", job], check=True, env={**os.environ, **slurm.env})
-    third = tmp_path / "training_data" / "tasks" / "toy" / "x=3.0__rep0"
     _wait(lambda: _status(third).get("state") == "done")
-    states = {name: [e["state"] for e in ledger_events(tmp_path) if e.get("run") == name]
-              for name in ("x=1.0__rep0", "x=2.0__rep0", "x=3.0__rep0")}
-    assert states["x=1.0__rep0"] == ["queued", "running", "done"]                    # not run again
-    assert states["x=2.0__rep0"] == ["queued", "running", "interrupted", "running", "done"]
-    assert states["x=3.0__rep0"] == ["queued", "running", "done"]
+    states = {run.name: [e["state"] for e in ledger_events(tmp_path) if e.get("run") == run.name]
+              for run in (first, second, third)}
+    assert states[first.name] == ["queued", "running", "done"]                    # not run again
+    assert states[second.name] == ["queued", "running", "interrupted", "running", "done"]
+    assert states[third.name] == ["queued", "running", "done"]
     assert RESUMED.search((second / "stdout.log").read_text())
 
 
