@@ -8,8 +8,6 @@ import time
 from collections import Counter
 from pathlib import Path
 
-import pytest
-
 from tests.conftest import EVERY_EPOCH, RESUMED, ledger_events, neuro, neuro_popen, toy_experiment
 
 SLOW = "epochs: 6, sleep_s: 0.4"
@@ -68,8 +66,9 @@ def test_ctrl_c_marks_runs_interrupted_and_they_resume(workspace: Path) -> None:
     ended = {e["run"]: e for e in ledger_events(workspace)}
     assert {e["state"] for e in ended.values()} == {"done"}
     for name, first_leg in latest.items():       # a resumed run's duration is the sum of its legs
-        second_leg = ended[name]["time"] - ended[name]["started"]
-        assert ended[name]["duration_s"] == pytest.approx(first_leg["duration_s"] + second_leg, abs=0.1)
+        second_leg = ended[name]["time"] - ended[name]["started"]      # to the event's stamp, a little after
+        total = first_leg["duration_s"] + second_leg
+        assert total - 0.3 <= ended[name]["duration_s"] <= total + 0.01
         assert first_leg["duration_s"] > 0.5
 
 
