@@ -24,7 +24,7 @@ from optimum import OptimumParams, score_of  # noqa: E402
 from neuro.utils.experiment.spec import load_spec  # noqa: E402
 from neuro.utils.search.driver import SearchDriver  # noqa: E402
 from neuro.utils.search.space import SearchSpec  # noqa: E402
-from neuro.utils.search.study import distributions, make_sampler, open_study, quiet_optuna  # noqa: E402
+from neuro.utils.search.study import distributions, make_sampler, quiet_optuna, start_study  # noqa: E402
 from neuro.utils.sweeps.states import State  # noqa: E402
 from neuro.utils.sweeps.sweep import Sweep  # noqa: E402
 from neuro.utils.sweeps.workspace import Workspace  # noqa: E402
@@ -39,7 +39,7 @@ def search(workdir: Path, method: str, trials: int) -> tuple[list[float], Search
                           f"search: {{method: {method}, trials: {trials}, parallel: 1, space: {{x: {{uniform: [-5, 5]}}, "
                           "lr: {log_uniform: [1.0e-6, 1.0]}, layers: {int: [1, 8]}, loss: {choice: [mse, poisson]}}}\n")
     sweep = Sweep.build(load_spec(experiment), Workspace(workdir))
-    driver = SearchDriver(sweep, open_study(sweep.spec, sweep.dir), slots=1)
+    driver = SearchDriver(sweep, start_study(sweep.spec, sweep.dir)[0], slots=1)
 
     def queue(runs, write) -> None:
         write([sweep.event(run, State.QUEUED) for run in runs])

@@ -106,7 +106,7 @@ def _search(experiment, sweep, fmt: str, plot: bool) -> None:
     from neuro.utils.reporting.search_results import best_line, importances, render_trials, trial_rows, trial_table
     from neuro.utils.search.report import best_trial, study_summary
     from neuro.utils.search.study import open_study, study_change
-    study = open_study(sweep.spec, sweep.dir, create=False)
+    study = open_study(sweep.spec, sweep.dir)
     if study is None:
         if change := study_change(sweep.spec, sweep.dir):
             raise NeuroError(f"{experiment}: no results of this search yet: {change.describe()}")

@@ -66,16 +66,16 @@ def _search(experiment, again: str, sweep, executor, rerun: Rerun | None, option
     from neuro.utils.backends.dispatch import SearchSource, dispatch
     from neuro.utils.search.driver import SearchDriver
     from neuro.utils.search.report import report_told, study_summary
-    from neuro.utils.search.study import open_study, study_change
+    from neuro.utils.search.study import start_study
     if rerun is not None:
         raise NeuroError(f"{experiment}: --rerun: a search's trials are not run again (the study keeps them); "
                          "raise search.trials to run more, or give the experiment a new name to start over")
     search = sweep.spec.search
-    if change := study_change(sweep.spec, sweep.dir):
+    study, change = start_study(sweep.spec, sweep.dir)
+    if change:
         print(f"{sweep.spec.id}: the search changed ({', '.join(change.parts)}): its study of "
               f"{counted(change.trials, 'trial')} is kept in {sweep.dir / '.superseded'} (its runs' files too, as new "
               "runs take their folders); a new study starts")
-    study = open_study(sweep.spec, sweep.dir)
     print(f"{sweep.spec.id}: search ({search.method}): {study_summary(study, sweep.spec)}")
     driver = SearchDriver(sweep, study, search.parallel)
     source = SearchSource(sweep, driver, lambda told: report_told(told, sweep.spec.metric.name))

@@ -44,7 +44,7 @@ def status(experiment: ExperimentArg, set_: SetOption = None, max_runs: MaxRunsO
     if sweep.spec.search is not None:
         from neuro.utils.search.report import study_summary
         from neuro.utils.search.study import open_study, study_change
-        study = open_study(sweep.spec, sweep.dir, create=False)
+        study = open_study(sweep.spec, sweep.dir)
         change = study_change(sweep.spec, sweep.dir) if study is None else None
         print(f"search ({sweep.spec.search.method}): " + (
             study_summary(study, sweep.spec) if study else change.describe() if change else

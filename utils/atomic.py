@@ -1,12 +1,13 @@
 """Write files so that readers see the old content or the new, never half of either."""
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import json
 import os
 import shutil
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -43,12 +44,20 @@ def replace_with(path: Path, write: Callable[[Path], None]) -> None:
             partial.unlink(missing_ok=True)
 
 
+@contextlib.contextmanager
+def file_lock(path: Path) -> Iterator[None]:
+    """Hold an exclusive lock on the file `path` (made if missing) for the block; other processes asking
+    for it wait."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
 def create_once(path: Path, write: Callable[[Path], None]) -> bool:
     """Make `path` with replace_with unless it exists. Processes asking at once wait on a lock file
     beside it and only the first writes; True when this call wrote it."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path.with_name(f".{path.name}.lock"), "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+    with file_lock(path.with_name(f".{path.name}.lock")):
         if path.exists():
             return False
         replace_with(path, write)

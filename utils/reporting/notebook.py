@@ -29,14 +29,13 @@ def results(experiment: str | Path, runs: bool = False, stat: str = "mean", over
         raise NeuroError(f"stat={stat!r}: choose from {', '.join(PARTS)}")
     sweep = _sweep(experiment, overrides, workspace)
     if runs:
-        from neuro.utils.reporting.run_table import PROVENANCE, run_rows
+        from neuro.utils.reporting.run_table import run_columns, run_rows
         rows = run_rows(sweep)
-        columns = list(dict.fromkeys(name for row in rows for name in row if name not in PROVENANCE))
-        return pandas.DataFrame(rows, columns=[*columns, *PROVENANCE])
+        return pandas.DataFrame(rows, columns=run_columns(rows))
     if sweep.spec.search is not None:
         from neuro.utils.reporting.search_results import trial_columns, trial_rows
         from neuro.utils.search.study import open_study
-        study = open_study(sweep.spec, sweep.dir, create=False)
+        study = open_study(sweep.spec, sweep.dir)
         headers, cells = trial_columns(trial_rows(sweep, study) if study is not None else [], sweep)
         return pandas.DataFrame(cells, columns=headers)
     points = aggregate(sweep, stat)

@@ -33,11 +33,16 @@ def run_rows(sweep: Sweep) -> list[dict[str, Any]]:
 def render_runs(rows: list[dict[str, Any]], fmt: str) -> str:
     if fmt == "json":
         return json.dumps(rows, indent=2)
-    headers = list(dict.fromkeys(name for row in rows for name in row if name not in PROVENANCE)) + list(PROVENANCE)
+    headers = run_columns(rows)
     cells = [[_cell(row.get(name), exact=fmt == "csv") for name in headers] for row in rows]
     if fmt == "csv":
         return csv_table(headers, cells)
     return markdown_table(headers, cells) if fmt == "markdown" else text_table(headers, cells)
+
+
+def run_columns(rows: list[dict[str, Any]]) -> list[str]:
+    """Every column the rows have, in their order, what made each run last."""
+    return list(dict.fromkeys(name for row in rows for name in row if name not in PROVENANCE)) + list(PROVENANCE)
 
 
 def _cell(value: Any, exact: bool) -> str:

@@ -4,6 +4,7 @@ carry the metric's name and scale (log over decades) and the space's own scale (
 whole numbers for int, names for choice); pruned and failed trials are marked, not left out."""
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any
 
@@ -107,7 +108,6 @@ def _slice(name: str, dimension: Dimension, complete: list, others: dict[str, li
 
 def _scaled(dimension: Dimension, value: Any) -> float:
     """A value's place on its parameter's axis, from 0 (the space's low end) to 1 (its high end)."""
-    import math
     if dimension.kind == "choice":
         return dimension.values.index(value) / max(len(dimension.values) - 1, 1)
     low, high = float(dimension.values[0]), float(dimension.values[1])
@@ -127,8 +127,6 @@ def _parallel(space: dict[str, Dimension], complete: list, pruned: list, metric:
               title: str) -> Path:
     """One line per trial across an axis per parameter and one for the metric; complete trials coloured
     by the metric (the best drawn last, on top), pruned ones as grey dashes across the parameters."""
-    import math
-
     import matplotlib as mpl
     plt = pyplot()
     names = list(space)

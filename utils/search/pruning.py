@@ -20,7 +20,7 @@ def pruning_hook(sweep: Sweep, run: RunSpec) -> Callable[[int, dict[str, float]]
         return None
     from optuna.trial import Trial, TrialState
 
-    study = open_study(sweep.spec, sweep.dir, create=False)
+    study = open_study(sweep.spec, sweep.dir)
     if study is None:                 # its study is another search's now (the file changed): nothing to ask
         return None
     watched = search.prune_on or sweep.spec.metric.name
@@ -46,15 +46,14 @@ def pruning_hook(sweep: Sweep, run: RunSpec) -> Callable[[int, dict[str, float]]
         frozen = latest(step)
         if frozen.state.is_finished():        # told complete or failed meanwhile: nothing to decide
             return
-        if reporter:
+        if reporter:          # its Trial holds every value reported (all by this run): no second read
             try:
                 trial.report(metrics[watched], step)
             except RuntimeError:          # the trial has just ended (told by a driver)
                 return
-            frozen = latest(step)
-        if study.pruner.prune(study, frozen):
-            if reporter:
+            if trial.should_prune():
                 raise RunPruned(f"pruned at step {step}: {watched} {metrics[watched]:.4g} ({search.pruner} pruner)")
+        elif study.pruner.prune(study, frozen):
             last = frozen.last_step      # the decision is on the values the trial's first run reported
             raise RunPruned(f"pruned at step {step}: trial {run.trial}'s {watched} {frozen.intermediate_values[last]:.4g}"
                             f" at step {last} ({search.pruner} pruner)")

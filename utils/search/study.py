@@ -8,19 +8,16 @@ the next `neuro run` moves it aside to `.superseded/` (kept, as a changed run's 
 new one."""
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import hashlib
 import json
 import os
 import time
 import warnings
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from neuro.utils.atomic import free_path
+from neuro.utils.atomic import file_lock, free_path
 from neuro.utils.experiment.spec import ExperimentSpec
 from neuro.utils.search.space import SearchSpec
 from neuro.utils.sweeps.runs import canonical_value
@@ -72,27 +69,32 @@ class StudyChange:
                 "`neuro run` starts a new study (the old one and its runs are kept under .superseded/)")
 
 
-def open_study(spec: ExperimentSpec, experiment_dir: Path, create: bool = True):
-    """The experiment's study with the file's sampler and pruner. Reading (`create` off) gives None when
-    the search has not started or the study on file is another search's (`study_change` says how);
-    creating starts a new study then, moving the other aside."""
+def open_study(spec: ExperimentSpec, experiment_dir: Path):
+    """The search's study as it stands, for reading (nothing is written): None before the search has
+    started, or when the study on file is another search's (`study_change` says how)."""
     path = study_path(experiment_dir)
-    if not create:
-        if not path.exists():
-            return None
+    if not path.exists():
+        return None
+    study = _load(spec, path)
+    return None if _changed(study, spec) else study
+
+
+def start_study(spec: ExperimentSpec, experiment_dir: Path) -> tuple[Any, StudyChange | None]:
+    """The search's study to go on with: the one on file, or a new one where there is none or the one on
+    file is another search's (then moved aside to .superseded/, and how it differed is returned)."""
+    path = study_path(experiment_dir)
+    change = None
+    with file_lock(experiment_dir / ".study.lock"):
         study = _load(spec, path)
-        return None if _changed(study, spec) else study
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with _locked(experiment_dir):
-        study = _load(spec, path)
-        if _changed(study, spec):
+        if parts := _changed(study, spec):
+            change = StudyChange(parts, len(study.get_trials(deepcopy=False)))
             set_aside = free_path(experiment_dir / SUPERSEDED / f"study.{time.strftime('%Y%m%d-%H%M%S')}.journal")
             set_aside.parent.mkdir(parents=True, exist_ok=True)
             os.replace(path, set_aside)
             study = _load(spec, path)
         if IDENTITY not in study.user_attrs:
             study.set_user_attr(IDENTITY, study_identity(spec))
-    return study
+    return study, change
 
 
 def study_change(spec: ExperimentSpec, experiment_dir: Path) -> StudyChange | None:
@@ -124,17 +126,6 @@ def _load(spec: ExperimentSpec, path: Path):
     assert spec.search is not None
     return optuna.create_study(study_name=spec.id, storage=storage, load_if_exists=True, direction=direction,
                                sampler=make_sampler(spec.search), pruner=make_pruner(spec.search))
-
-
-@contextlib.contextmanager
-def _locked(experiment_dir: Path) -> Iterator[None]:
-    """One process at a time decides whether the study is this search's (and sets another aside)."""
-    fd = os.open(experiment_dir / ".study.lock", os.O_RDWR | os.O_CREAT, 0o666)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
-    finally:
-        os.close(fd)
 
 
 def make_sampler(search: SearchSpec, trial: int = 0):
@@ -174,7 +165,7 @@ def distributions(search: SearchSpec) -> dict[str, Any]:
 
 def trial_values(spec: ExperimentSpec, experiment_dir: Path) -> list[tuple[int, dict[str, Any]]]:
     """(number, sampled values) of every trial asked so far, oldest first; [] before the search starts."""
-    study = open_study(spec, experiment_dir, create=False)
+    study = open_study(spec, experiment_dir)
     if study is None:
         return []
     return [(t.number, dict(t.params)) for t in study.get_trials(deepcopy=False)]
